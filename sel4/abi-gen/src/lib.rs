@@ -1,1 +1,229 @@
+//! Generates the seL4 user-level ABI numbers for one kernel configuration
+//! from the kernel's own interface files.
+//!
+//! Inputs (relative to the kernel source root, the `seL4/` directory):
+//! the interface XML files (`libsel4/include/interfaces/sel4.xml` and the
+//! `sel4arch.xml` of the sel4_arch and arch layers), `include/api/syscall.xml`,
+//! and the C headers that only exist as C (object types, errors, constants).
+//! Conditions are evaluated against the kernel's `autoconf.h`
+//! ([`KernelConfig`]); nothing is hand-typed.
+//!
+//! Typical use from a build script:
+//!
+//! ```no_run
+//! # fn main() -> anyhow::Result<()> {
+//! use sel4_abi_gen::{generate, AbiInputs, KernelConfig};
+//! use std::path::Path;
+//! let config = KernelConfig::from_autoconf(Path::new("autoconf.h"))?;
+//! let abi = generate(&AbiInputs {
+//!     source_root: Path::new("seL4"),
+//!     arch: "x86",
+//!     sel4_arch: "x86_64",
+//!     config: &config,
+//! })?;
+//! std::fs::write("abi.rs", abi.to_rust(&config))?;
+//! for f in abi.input_files() {
+//!     println!("cargo:rerun-if-changed={}", f.display());
+//! }
+//! # Ok(()) }
+//! ```
 
+mod cheader;
+mod config;
+mod emit;
+mod expr;
+mod interfaces;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+pub use config::KernelConfig;
+
+/// What to generate the ABI from.
+#[derive(Clone, Copy, Debug)]
+pub struct AbiInputs<'a> {
+    /// The kernel source root (the `seL4/` directory).
+    pub source_root: &'a Path,
+    /// The architecture, e.g. `"x86"` (selects `libsel4/arch_include/<arch>`).
+    pub arch: &'a str,
+    /// The sel4_arch, e.g. `"x86_64"` (selects `libsel4/sel4_arch_include/<sel4_arch>`).
+    pub sel4_arch: &'a str,
+    /// The kernel configuration.
+    pub config: &'a KernelConfig,
+}
+
+/// Which part of the ABI a name belongs to (one emitted module each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Section {
+    Syscall,
+    Invocation,
+    ObjectType,
+    Error,
+    Constant,
+}
+
+/// Where a generated name was defined.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// Path relative to the kernel source root.
+    pub file: PathBuf,
+    /// 1-based line, or `None` for names the kernel's generators add
+    /// (`InvalidInvocation`, `nInvocationLabels`, ...).
+    pub line: Option<u32>,
+}
+
+/// The ABI numbers of one configuration. All lists are in source order.
+#[derive(Clone, Debug)]
+pub struct Abi {
+    /// `seL4_Sys*` syscall numbers (negative).
+    pub syscalls: Vec<(String, i64)>,
+    /// Invocation labels, including `InvalidInvocation` and the
+    /// `nInvocationLabels` / `nSeL4ArchInvocationLabels` /
+    /// `nArchInvocationLabels` terminators.
+    pub invocation_labels: Vec<(String, u64)>,
+    /// Object types: enumerators of the api, sel4_arch and arch enums
+    /// (including the `...Count` enumerators) and the integer `#define`s of
+    /// those headers (e.g. the `0xffffff` fallbacks of absent types).
+    pub object_types: Vec<(String, u64)>,
+    /// `seL4_Error` values, including `seL4_NumErrors`.
+    pub errors: Vec<(String, u64)>,
+    /// Enumerators and integer `#define`s of the api, sel4_arch and arch
+    /// `constants.h` (priorities, message limits, lookup failures, fault
+    /// message layouts, object size bits, ...).
+    pub constants: Vec<(String, i64)>,
+    origins: HashMap<(Section, String), Origin>,
+    input_files: Vec<PathBuf>,
+}
+
+impl Abi {
+    /// Where `name` of `section` was defined.
+    pub fn origin(&self, section: Section, name: &str) -> Option<&Origin> {
+        self.origins.get(&(section, name.to_string()))
+    }
+
+    /// The input files read, for `cargo:rerun-if-changed` (including the
+    /// config's `autoconf.h` when it was read from a file).
+    pub fn input_files(&self) -> &[PathBuf] {
+        &self.input_files
+    }
+
+    /// Rust source (no_std-compatible, no `use`s needed) to be `include!`d
+    /// inside a module: modules `syscall`, `invocation`, `object_type`,
+    /// `error`, `constants` and `config`.
+    pub fn to_rust(&self, config: &KernelConfig) -> String {
+        emit::to_rust(self, config)
+    }
+}
+
+struct Collector {
+    abi: Abi,
+}
+
+impl Collector {
+    fn add_origin(&mut self, section: Section, name: &str, file: &str, line: Option<u32>) -> Result<()> {
+        let origin = Origin { file: PathBuf::from(file), line };
+        if let Some(old) = self.abi.origins.insert((section, name.to_string()), origin) {
+            bail!("`{name}` is defined twice (also in {} line {:?})", old.file.display(), old.line);
+        }
+        Ok(())
+    }
+}
+
+fn to_u64(name: &str, v: i128, file: &str) -> Result<u64> {
+    u64::try_from(v).with_context(|| format!("{file}: `{name}` = {v} does not fit an unsigned 64-bit value"))
+}
+
+fn to_i64(name: &str, v: i128, file: &str) -> Result<i64> {
+    i64::try_from(v).with_context(|| format!("{file}: `{name}` = {v} does not fit a signed 64-bit value"))
+}
+
+/// Generates the ABI numbers for `inputs.config`.
+pub fn generate(inputs: &AbiInputs) -> Result<Abi> {
+    let root = inputs.source_root;
+    let (arch, sel4_arch) = (inputs.arch, inputs.sel4_arch);
+    let mut c = Collector {
+        abi: Abi {
+            syscalls: Vec::new(),
+            invocation_labels: Vec::new(),
+            object_types: Vec::new(),
+            errors: Vec::new(),
+            constants: Vec::new(),
+            origins: HashMap::new(),
+            input_files: Vec::new(),
+        },
+    };
+    // Syscalls.
+    let syscall_xml = "include/api/syscall.xml".to_string();
+    for s in interfaces::syscalls(&root.join(&syscall_xml), inputs.config)? {
+        c.add_origin(Section::Syscall, &s.name, &syscall_xml, s.line)?;
+        c.abi.syscalls.push((s.name, s.value));
+    }
+    c.abi.input_files.push(root.join(&syscall_xml));
+
+    // Invocation labels.
+    let xmls = [
+        "libsel4/include/interfaces/sel4.xml".to_string(),
+        format!("libsel4/sel4_arch_include/{sel4_arch}/interfaces/sel4arch.xml"),
+        format!("libsel4/arch_include/{arch}/interfaces/sel4arch.xml"),
+    ];
+    let xml_paths = xmls.clone().map(|x| root.join(x));
+    let labels = interfaces::invocation_labels([&xml_paths[0], &xml_paths[1], &xml_paths[2]], inputs.config)?;
+    for (l, layer) in labels {
+        c.add_origin(Section::Invocation, &l.name, &xmls[layer], l.line)?;
+        c.abi.invocation_labels.push((l.name, l.value));
+    }
+    c.abi.input_files.extend(xml_paths);
+
+    // C-only headers, in one shared scope (later files use earlier enumerators).
+    let headers: Vec<(Section, String)> = vec![
+        (Section::ObjectType, "libsel4/include/sel4/objecttype.h".into()),
+        (Section::ObjectType, format!("libsel4/sel4_arch_include/{sel4_arch}/sel4/sel4_arch/objecttype.h")),
+        (Section::ObjectType, format!("libsel4/arch_include/{arch}/sel4/arch/objecttype.h")),
+        (Section::Error, "libsel4/include/sel4/errors.h".into()),
+        (Section::Constant, "libsel4/include/sel4/constants.h".into()),
+        (Section::Constant, format!("libsel4/sel4_arch_include/{sel4_arch}/sel4/sel4_arch/constants.h")),
+        (Section::Constant, format!("libsel4/arch_include/{arch}/sel4/arch/constants.h")),
+    ];
+    let mut scope = cheader::Scope::new(Some(inputs.config));
+    // (section, file, name, line, enumerator value or macro definition)
+    let mut found = Vec::new();
+    for (section, rel) in &headers {
+        let path = root.join(rel);
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let pre = scope.preprocess(&text, rel)?;
+        let enums = scope.scan_enums(&pre.code, rel)?;
+        let mut items: Vec<(usize, String, Result<i128, expr::MacroDef>)> =
+            enums.into_iter().map(|e| (e.line, e.name, Ok(e.value))).collect();
+        for (name, line, def) in pre.defines {
+            // Header guards and other empty or function-like macros are no numbers.
+            if def.params.is_none() && !def.body.is_empty() {
+                items.push((line, name, Err(def)));
+            }
+        }
+        items.sort_by_key(|(line, _, _)| *line);
+        found.extend(items.into_iter().map(|(line, name, v)| (*section, rel.clone(), name, line, v)));
+        c.abi.input_files.push(path);
+    }
+    // Macros are evaluated at the end, as C evaluates them where they are used.
+    for (section, rel, name, line, v) in found {
+        let value = match v {
+            Ok(v) => v,
+            Err(def) => scope
+                .eval_macro(&def)
+                .with_context(|| format!("{rel}:{line}: value of macro `{name}` (`{}`)", def.text))?,
+        };
+        c.add_origin(section, &name, &rel, Some(line as u32))?;
+        match section {
+            Section::ObjectType => c.abi.object_types.push((name.clone(), to_u64(&name, value, &rel)?)),
+            Section::Error => c.abi.errors.push((name.clone(), to_u64(&name, value, &rel)?)),
+            Section::Constant => c.abi.constants.push((name.clone(), to_i64(&name, value, &rel)?)),
+            Section::Syscall | Section::Invocation => unreachable!("not from C headers"),
+        }
+    }
+    if let Some(p) = inputs.config.path() {
+        c.abi.input_files.push(p.to_path_buf());
+    }
+    Ok(c.abi)
+}

@@ -1,0 +1,261 @@
+//! Board descriptions: `board/<name>/board.toml`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+/// One board: how to configure and build its kernel and how to boot it.
+#[derive(Debug, Clone)]
+pub struct Board {
+    pub name: String,
+    /// The folder holding `board.toml`.
+    pub dir: PathBuf,
+    pub description: String,
+    /// Rust target of the code that runs on the board.
+    pub rust_target: String,
+    pub kernel: KernelDescription,
+    pub qemu: QemuConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct KernelDescription {
+    pub arch: String,
+    pub sel4_arch: String,
+    pub plat: String,
+    /// Path, relative to the kernel source, of the autoconf.h the build uses.
+    pub autoconf: String,
+    /// `objcopy` output format of the image the boot loader takes, if it is
+    /// not the kernel ELF itself.
+    #[serde(default)]
+    pub image_format: Option<String>,
+    #[serde(default)]
+    pub config: ConfigChanges,
+    #[serde(default)]
+    pub profile: BTreeMap<String, ProfileDescription>,
+}
+
+/// Changes applied to the stock `autoconf.h`.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigChanges {
+    #[serde(default)]
+    pub unset: Vec<String>,
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ProfileDescription {
+    #[serde(default)]
+    pub make_flags: Vec<String>,
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+    #[serde(default)]
+    pub unset: Vec<String>,
+}
+
+/// A kernel profile of a board (e.g. `debug`), resolved.
+#[derive(Debug, Clone)]
+pub struct KernelProfile {
+    pub name: String,
+    pub make_flags: Vec<String>,
+    /// Board changes followed by the profile's own.
+    pub config: ConfigChanges,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct QemuConfig {
+    pub program: String,
+    /// Arguments; `{kernel}` and `{root-task}` are replaced by image paths.
+    pub args: Vec<String>,
+    pub success_status: i32,
+}
+
+impl QemuConfig {
+    /// The QEMU arguments for booting `kernel` with `root_task`.
+    pub fn args_for(&self, kernel: &Path, root_task: &Path) -> Vec<String> {
+        self.args
+            .iter()
+            .map(|a| {
+                a.replace("{kernel}", &kernel.display().to_string())
+                    .replace("{root-task}", &root_task.display().to_string())
+            })
+            .collect()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BoardFile {
+    board: BoardSection,
+    kernel: KernelDescription,
+    qemu: QemuConfig,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct BoardSection {
+    description: String,
+    rust_target: String,
+}
+
+impl Board {
+    /// Loads `boards_dir/<name>/board.toml`.
+    pub fn load(boards_dir: &Path, name: &str) -> Result<Board> {
+        let dir = boards_dir.join(name);
+        let file = dir.join("board.toml");
+        if !file.is_file() {
+            let known = Self::list(boards_dir).unwrap_or_default().join(", ");
+            bail!(
+                "unknown board `{name}`: {} does not exist (boards: {known})",
+                file.display()
+            );
+        }
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        Self::parse(name, &dir, &text).with_context(|| format!("in {}", file.display()))
+    }
+
+    /// Parses the text of a `board.toml`.
+    pub fn parse(name: &str, dir: &Path, text: &str) -> Result<Board> {
+        let parsed: BoardFile = toml::from_str(text)?;
+        for key in parsed.kernel.config.set.keys().chain(&parsed.kernel.config.unset) {
+            check_config_name(key)?;
+        }
+        for (profile, p) in &parsed.kernel.profile {
+            for key in p.set.keys().chain(&p.unset) {
+                check_config_name(key).with_context(|| format!("in [kernel.profile.{profile}]"))?;
+            }
+        }
+        Ok(Board {
+            name: name.to_string(),
+            dir: dir.to_path_buf(),
+            description: parsed.board.description,
+            rust_target: parsed.board.rust_target,
+            kernel: parsed.kernel,
+            qemu: parsed.qemu,
+        })
+    }
+
+    /// Names of the boards under `boards_dir` (folders with a `board.toml`).
+    pub fn list(boards_dir: &Path) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(boards_dir)? {
+            let entry = entry?;
+            if entry.path().join("board.toml").is_file() {
+                names.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// The named kernel profile, with the board-wide config changes folded in.
+    pub fn profile(&self, name: &str) -> Result<KernelProfile> {
+        let Some(p) = self.kernel.profile.get(name) else {
+            let known: Vec<_> = self.kernel.profile.keys().cloned().collect();
+            bail!(
+                "board `{}` has no kernel profile `{name}` (profiles: {}); add [kernel.profile.{name}] to {}",
+                self.name,
+                known.join(", "),
+                self.dir.join("board.toml").display()
+            );
+        };
+        let mut config = self.kernel.config.clone();
+        config.unset.extend(p.unset.iter().cloned());
+        config.set.extend(p.set.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Ok(KernelProfile { name: name.to_string(), make_flags: p.make_flags.clone(), config })
+    }
+}
+
+fn check_config_name(name: &str) -> Result<()> {
+    let valid = name.starts_with("CONFIG_")
+        && name.len() > "CONFIG_".len()
+        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        bail!("`{name}` is not a kernel config name: names look like CONFIG_SOME_OPTION");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[board]
+description = "test"
+rust-target = "x86_64-unknown-none"
+[kernel]
+arch = "x86"
+sel4-arch = "x86_64"
+plat = "pc99"
+autoconf = "include/plat/pc99/autoconf.h"
+[kernel.config]
+unset = ["CONFIG_A"]
+set = { CONFIG_B = "1" }
+[kernel.profile.debug]
+make-flags = ["DEBUG=1"]
+set = { CONFIG_DEBUG_BUILD = "1" }
+[qemu]
+program = "qemu-system-x86_64"
+args = ["-kernel", "{kernel}", "-initrd", "{root-task}"]
+success-status = 33
+"#;
+
+    #[test]
+    fn profile_folds_board_config_and_its_own() {
+        let board = Board::parse("t", Path::new("/b/t"), MINIMAL).unwrap();
+        let p = board.profile("debug").unwrap();
+        assert_eq!(p.make_flags, ["DEBUG=1"]);
+        assert_eq!(p.config.unset, ["CONFIG_A"]);
+        assert_eq!(p.config.set["CONFIG_B"], "1");
+        assert_eq!(p.config.set["CONFIG_DEBUG_BUILD"], "1");
+    }
+
+    #[test]
+    fn missing_profile_names_the_known_ones_and_the_fix() {
+        let board = Board::parse("t", Path::new("/b/t"), MINIMAL).unwrap();
+        let err = board.profile("release").unwrap_err().to_string();
+        assert!(err.contains("no kernel profile `release`"), "{err}");
+        assert!(err.contains("profiles: debug"), "{err}");
+        assert!(err.contains("[kernel.profile.release]"), "{err}");
+    }
+
+    #[test]
+    fn qemu_args_get_image_paths() {
+        let board = Board::parse("t", Path::new("/b/t"), MINIMAL).unwrap();
+        let args = board.qemu.args_for(Path::new("/k.elf"), Path::new("/r.elf"));
+        assert_eq!(args, ["-kernel", "/k.elf", "-initrd", "/r.elf"]);
+    }
+
+    #[test]
+    fn bad_config_name_is_rejected() {
+        let text = MINIMAL.replace("CONFIG_B", "XAPIC");
+        let err = format!("{:#}", Board::parse("t", Path::new("/b/t"), &text).unwrap_err());
+        assert!(err.contains("`XAPIC` is not a kernel config name"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_is_rejected() {
+        let text = MINIMAL.replace("plat = \"pc99\"", "plat = \"pc99\"\nplatform = \"x\"");
+        let err = format!("{:#}", Board::parse("t", Path::new("/b/t"), &text).unwrap_err());
+        assert!(err.contains("platform"), "{err}");
+    }
+
+    #[test]
+    fn repository_boards_parse() {
+        let boards = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let names = Board::list(&boards).unwrap();
+        assert!(names.contains(&"qemu-x86_64".to_string()), "{names:?}");
+        for name in names {
+            let board = Board::load(&boards, &name).unwrap();
+            board.profile("debug").unwrap();
+        }
+    }
+}
