@@ -34,6 +34,7 @@ pub use ipc_buffer::{set_ipc_buffer, with_ipc_buffer, IpcBuffer};
 pub use message_info::MessageInfo;
 pub use object::{CapRights, ObjectBlueprint, VmAttributes};
 pub use syscalls::*;
+pub use sys::KERNEL_VERSION;
 
 /// The machine word.
 pub type Word = usize;

@@ -1,1 +1,107 @@
-fn main() {}
+//! `cargo xtask`: the project's one entry point.
+//!
+//! - `setup`: installs the host packages the build needs (apt) and the Rust targets.
+//! - `build`: builds a board's kernel and the root task.
+//! - `run`: builds, then boots the system in QEMU.
+//! - `test`: host unit tests, then the QEMU boot tests.
+
+mod boot_tests;
+mod image;
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Build, run and test sel4-wasm")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install the host packages (Debian) and Rust targets the build needs.
+    Setup {
+        /// Print what would be installed without installing it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Build the kernel and the root task for a board.
+    Build(BuildArgs),
+    /// Build and boot the system in QEMU; exits 0 when the system ends successfully.
+    Run {
+        #[command(flatten)]
+        build: BuildArgs,
+        /// Hard limit on the whole QEMU run, in seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
+    /// Run the host tests, then the QEMU boot tests.
+    Test {
+        /// Only the host tests.
+        #[arg(long, conflicts_with = "qemu_only")]
+        host_only: bool,
+        /// Only the QEMU boot tests.
+        #[arg(long)]
+        qemu_only: bool,
+        #[arg(long, default_value = "qemu-x86_64")]
+        board: String,
+    },
+}
+
+#[derive(Args, Clone)]
+pub struct BuildArgs {
+    /// Board folder under board/.
+    #[arg(long, default_value = "qemu-x86_64")]
+    pub board: String,
+    /// Kernel profile of the board (see [kernel.profile.*] in its board.toml).
+    #[arg(long, default_value = "debug")]
+    pub kernel_profile: String,
+    /// Build the root task without optimisations.
+    #[arg(long)]
+    pub debug_root_task: bool,
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is inside the workspace").to_path_buf()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Setup { dry_run } => setup::run(dry_run).map(|()| true),
+        Command::Build(args) => image::build(&args, image::ROOT_TASK).map(|images| {
+            println!("kernel:    {}\nroot task: {}", images.kernel.display(), images.root_task.display());
+            true
+        }),
+        Command::Run { build, timeout } => run(&build, Duration::from_secs(timeout)),
+        Command::Test { host_only, qemu_only, board } => boot_tests::run_all(!qemu_only, !host_only, &board),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &BuildArgs, timeout: Duration) -> Result<bool> {
+    let images = image::build(args, image::ROOT_TASK)?;
+    let mut spec = images.run_spec(timeout, workspace_root().join("target/qemu-run.log"));
+    spec.echo = true;
+    let outcome = qemu_runner::run(&spec)?;
+    if outcome.passed() {
+        eprintln!("\nsystem ended successfully after {:.1} s (console log: {})", outcome.elapsed.as_secs_f64(), outcome.log_file.display());
+    } else {
+        eprintln!("\n{}", outcome.report());
+    }
+    Ok(outcome.passed())
+}

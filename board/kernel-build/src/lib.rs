@@ -16,7 +16,7 @@ mod source;
 
 pub use autoconf::Autoconf;
 pub use board::{Board, KernelProfile, QemuConfig};
-pub use host::{check_host_tools, HostPackage, MissingPackages, REQUIRED_PACKAGES};
+pub use host::{check_host_tools, program_on_path, HostPackage, MissingPackages, REQUIRED_PACKAGES};
 pub use kernel::{build_kernel, prepare_source, Kernel, PreparedSource};
 pub use patches::{apply_patch, Patch};
 pub use source::{locate_kernel_source, KernelSource, SEL4_SYS_VERSION};

@@ -16,6 +16,7 @@ use crate::expr::{self, Idents, MacroDef, MacroScope, Tok};
 
 /// Macros visible to a header: its own `#define`s over the kernel config
 /// (the headers `#include <autoconf.h>`).
+#[derive(Debug)]
 pub(crate) struct Scope<'c> {
     base: Option<&'c KernelConfig>,
     /// `None` records an `#undef`.
@@ -66,12 +67,18 @@ struct Cond {
 
 impl<'c> Scope<'c> {
     pub(crate) fn new(base: Option<&'c KernelConfig>) -> Self {
-        Scope { base, local: HashMap::new(), enumerators: HashMap::new() }
+        Scope {
+            base,
+            local: HashMap::new(),
+            enumerators: HashMap::new(),
+        }
     }
 
     /// The `#define`s of this scope (not of the base config) that are in effect.
     pub(crate) fn local_macros(&self) -> impl Iterator<Item = (&String, &MacroDef)> {
-        self.local.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        self.local
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
     }
 
     /// Evaluates a `#if` expression in this scope.
@@ -107,7 +114,8 @@ impl<'c> Scope<'c> {
 
     /// Runs the preprocessor over `text`, updating the scope's macros.
     pub(crate) fn preprocess(&mut self, text: &str, origin: &str) -> Result<Preprocessed> {
-        let text = strip_comments(text).with_context(|| format!("{origin}: bad comment or literal"))?;
+        let text =
+            strip_comments(text).with_context(|| format!("{origin}: bad comment or literal"))?;
         let mut out = Preprocessed::default();
         let mut stack: Vec<Cond> = Vec::new();
         for (line, logical) in logical_lines(&text) {
@@ -121,7 +129,10 @@ impl<'c> Scope<'c> {
                 continue;
             };
             let directive = directive.trim_start();
-            let kw_len = directive.bytes().take_while(|c| c.is_ascii_alphabetic()).count();
+            let kw_len = directive
+                .bytes()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .count();
             let (kw, rest) = directive.split_at(kw_len);
             let rest = rest.trim();
             match kw {
@@ -129,26 +140,39 @@ impl<'c> Scope<'c> {
                     let value = if !active {
                         false
                     } else if kw == "if" {
-                        self.eval_if(rest).with_context(|| format!("{}: in `#if {rest}`", at()))?
+                        self.eval_if(rest)
+                            .with_context(|| format!("{}: in `#if {rest}`", at()))?
                     } else {
-                        let name = single_name(rest).with_context(|| format!("{}: `#{kw}`", at()))?;
+                        let name =
+                            single_name(rest).with_context(|| format!("{}: `#{kw}`", at()))?;
                         self.lookup_macro(name).is_some() == (kw == "ifdef")
                     };
-                    stack.push(Cond { parent_active: active, active: value, taken: value, seen_else: false, line });
+                    stack.push(Cond {
+                        parent_active: active,
+                        active: value,
+                        taken: value,
+                        seen_else: false,
+                        line,
+                    });
                 }
                 "elif" | "else" => {
                     let Some(top) = stack.last_mut() else {
                         bail!("{}: `#{kw}` without `#if`", at());
                     };
                     if top.seen_else {
-                        bail!("{}: `#{kw}` after `#else` (the `#if` is at line {})", at(), top.line);
+                        bail!(
+                            "{}: `#{kw}` after `#else` (the `#if` is at line {})",
+                            at(),
+                            top.line
+                        );
                     }
                     let take = if top.taken || !top.parent_active {
                         false
                     } else if kw == "else" {
                         true
                     } else {
-                        self.eval_if(rest).with_context(|| format!("{}: in `#elif {rest}`", at()))?
+                        self.eval_if(rest)
+                            .with_context(|| format!("{}: in `#elif {rest}`", at()))?
                     };
                     top.seen_else = kw == "else";
                     top.active = take;
@@ -162,8 +186,8 @@ impl<'c> Scope<'c> {
                 _ if !active => {} // Like C, ignore other directives in skipped regions.
                 "" => {}           // The null directive.
                 "define" => {
-                    let (name, def) =
-                        MacroDef::parse_define(rest).with_context(|| format!("{}: `#define {rest}`", at()))?;
+                    let (name, def) = MacroDef::parse_define(rest)
+                        .with_context(|| format!("{}: `#define {rest}`", at()))?;
                     self.define(name.clone(), def.clone()).with_context(at)?;
                     out.defines.push((name, line, def));
                 }
@@ -186,7 +210,11 @@ impl<'c> Scope<'c> {
 
     /// Interprets the `enum { ... }` bodies in preprocessed code, adding
     /// their enumerators to the scope. Returns them in source order.
-    pub(crate) fn scan_enums(&mut self, code: &[(usize, String)], origin: &str) -> Result<Vec<HeaderConstant>> {
+    pub(crate) fn scan_enums(
+        &mut self,
+        code: &[(usize, String)],
+        origin: &str,
+    ) -> Result<Vec<HeaderConstant>> {
         let mut toks: Vec<(Tok, usize)> = Vec::new();
         for (line, text) in code {
             let line_toks = expr::tokenize(text).with_context(|| format!("{origin}:{line}"))?;
@@ -210,7 +238,9 @@ impl<'c> Scope<'c> {
             let close = (j + 1..toks.len())
                 .find(|&k| matches!(toks[k].0, Tok::Punct("}" | "{")))
                 .filter(|&k| toks[k].0 == Tok::Punct("}"))
-                .ok_or_else(|| anyhow!("{origin}:{}: enum body without a closing `}}`", toks[j].1))?;
+                .ok_or_else(|| {
+                    anyhow!("{origin}:{}: enum body without a closing `}}`", toks[j].1)
+                })?;
             self.enum_body(&toks[j + 1..close], toks[j].1, origin, &mut found)?;
             i = close + 1;
         }
@@ -270,7 +300,11 @@ impl<'c> Scope<'c> {
                 bail!("{}: enumerator `{name}` defined twice", at());
             }
             next = value + 1;
-            found.push(HeaderConstant { name, value, line: *line });
+            found.push(HeaderConstant {
+                name,
+                value,
+                line: *line,
+            });
         }
         Ok(())
     }
@@ -375,7 +409,10 @@ mod tests {
     use super::*;
 
     fn run(text: &str, config: &str) -> Result<(Scope<'static>, Vec<HeaderConstant>)> {
-        let config = Box::leak(Box::new(KernelConfig::from_autoconf_str(config, "test-autoconf.h")?));
+        let config = Box::leak(Box::new(KernelConfig::from_autoconf_str(
+            config,
+            "test-autoconf.h",
+        )?));
         let mut scope = Scope::new(Some(config));
         let pre = scope.preprocess(text, "test.h")?;
         let found = scope.scan_enums(&pre.code, "test.h")?;
@@ -422,7 +459,14 @@ static const int not_an_enum = 3;
         let (_, found) = run(HEADER, "#define CONFIG_PRIOS 256\n#define CONFIG_NODES 1\n").unwrap();
         assert_eq!(
             names(&found),
-            [("A_Zero", 0), ("A_One", 1), ("A_Neither", 2), ("A_Count", 3), ("A_Bit", 7), ("A_Prio", 255)]
+            [
+                ("A_Zero", 0),
+                ("A_One", 1),
+                ("A_Neither", 2),
+                ("A_Count", 3),
+                ("A_Bit", 7),
+                ("A_Prio", 255)
+            ]
         );
         let cfg = "#define CONFIG_PRIOS 16\n#define CONFIG_NODES 4\n#define CONFIG_EXTRA 1\n";
         let (_, found) = run(HEADER, cfg).unwrap();
@@ -454,25 +498,47 @@ static const int not_an_enum = 3;
     #[test]
     fn errors_name_file_and_line() {
         let err = run("enum {\n  A,\n  B = A +,\n};\n", "").unwrap_err();
-        assert!(format!("{err:#}").starts_with("test.h:3: value of enumerator `B`"), "{err:#}");
+        assert!(
+            format!("{err:#}").starts_with("test.h:3: value of enumerator `B`"),
+            "{err:#}"
+        );
 
         let err = run("enum {\n  A,\n  int B,\n};\n", "").unwrap_err();
-        assert!(format!("{err:#}").contains("test.h:3: unsupported enum entry `int B`"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("test.h:3: unsupported enum entry `int B`"),
+            "{err:#}"
+        );
 
         let err = run("enum { A = UNKNOWN_THING };\n", "").unwrap_err();
-        assert!(format!("{err:#}").contains("`UNKNOWN_THING` is neither a macro nor a known enumerator"), "{err:#}");
+        assert!(
+            format!("{err:#}")
+                .contains("`UNKNOWN_THING` is neither a macro nor a known enumerator"),
+            "{err:#}"
+        );
 
         let err = run("#if 1\n#warning x\n#endif\n", "").unwrap_err();
-        assert!(format!("{err:#}").contains("test.h:2: unsupported preprocessor directive `#warning`"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("test.h:2: unsupported preprocessor directive `#warning`"),
+            "{err:#}"
+        );
 
         let err = run("\n#ifdef X\n", "").unwrap_err();
-        assert!(format!("{err:#}").contains("test.h:2: `#if` without matching `#endif`"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("test.h:2: `#if` without matching `#endif`"),
+            "{err:#}"
+        );
 
         let err = run("#define X 1\n#define X 2\n", "").unwrap_err();
-        assert!(format!("{err:#}").contains("test.h:2: macro `X` redefined"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("test.h:2: macro `X` redefined"),
+            "{err:#}"
+        );
 
         let err = run("#if CONFIG_A\n#error no\n#endif\n", "#define CONFIG_A 1\n").unwrap_err();
-        assert!(format!("{err:#}").contains("test.h:2: `#error no`"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("test.h:2: `#error no`"),
+            "{err:#}"
+        );
         // ...but an #error in a skipped region is fine.
         run("#if CONFIG_A\n#error no\n#endif\n", "").unwrap();
     }

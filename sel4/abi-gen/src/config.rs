@@ -23,7 +23,8 @@ impl KernelConfig {
     /// are accepted; conflicting ones, function-like macros, `#include`s and
     /// C code are errors.
     pub fn from_autoconf(path: &Path) -> Result<KernelConfig> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let mut config = Self::from_autoconf_str(&text, &path.display().to_string())?;
         config.path = Some(path.to_path_buf());
         Ok(config)
@@ -38,13 +39,18 @@ impl KernelConfig {
             bail!("{origin}:{line}: `#include {inc}` is not supported in a kernel config file");
         }
         if let Some((line, code)) = pre.code.first() {
-            bail!("{origin}:{line}: expected only `#define`s, found `{}`", code.trim());
+            bail!(
+                "{origin}:{line}: expected only `#define`s, found `{}`",
+                code.trim()
+            );
         }
         if let Some((name, line, _)) = pre.defines.iter().find(|(_, _, d)| d.params.is_some()) {
             bail!("{origin}:{line}: function-like macro `{name}` is not supported in a kernel config file");
         }
-        let macros: HashMap<String, MacroDef> =
-            scope.local_macros().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let macros: HashMap<String, MacroDef> = scope
+            .local_macros()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let mut entries: Vec<(String, String)> = Vec::new();
         for (name, _, _) in &pre.defines {
             if let Some(def) = macros.get(name) {
@@ -53,13 +59,22 @@ impl KernelConfig {
                 }
             }
         }
-        Ok(KernelConfig { entries, macros, path: None })
+        Ok(KernelConfig {
+            entries,
+            macros,
+            path: None,
+        })
     }
 
     /// Builds a config from `(name, value)` pairs, as if each were a
     /// `#define name value` line.
-    pub fn from_defines<'a>(defines: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<KernelConfig> {
-        let text: String = defines.into_iter().map(|(n, v)| format!("#define {n} {v}\n")).collect();
+    pub fn from_defines<'a>(
+        defines: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<KernelConfig> {
+        let text: String = defines
+            .into_iter()
+            .map(|(n, v)| format!("#define {n} {v}\n"))
+            .collect();
         Self::from_autoconf_str(&text, "<defines>")
     }
 
@@ -70,7 +85,10 @@ impl KernelConfig {
 
     /// The value text of `name` (empty for a bare `#define NAME`).
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.entries.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.entries
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// All definitions, in file order.
@@ -177,23 +195,44 @@ mod tests {
     #[test]
     fn condition_errors_are_reported() {
         let c = cfg();
-        for bad in ["", "defined", "(1", "1 +", "CONFIG_KERNEL_CFLAGS", "1 $ 2", "f(1)"] {
+        for bad in [
+            "",
+            "defined",
+            "(1",
+            "1 +",
+            "CONFIG_KERNEL_CFLAGS",
+            "1 $ 2",
+            "f(1)",
+        ] {
             let err = c.eval_condition(bad).unwrap_err();
-            assert!(format!("{err:#}").contains("evaluating condition"), "{bad}: {err:#}");
+            assert!(
+                format!("{err:#}").contains("evaluating condition"),
+                "{bad}: {err:#}"
+            );
         }
     }
 
     #[test]
     fn rejects_what_is_not_a_config() {
-        let err = KernelConfig::from_autoconf_str("#define A 1\n#define A 2\n", "ac.h").unwrap_err();
-        assert!(format!("{err:#}").contains("ac.h:2: macro `A` redefined"), "{err:#}");
+        let err =
+            KernelConfig::from_autoconf_str("#define A 1\n#define A 2\n", "ac.h").unwrap_err();
+        assert!(
+            format!("{err:#}").contains("ac.h:2: macro `A` redefined"),
+            "{err:#}"
+        );
         let err = KernelConfig::from_autoconf_str("#define A 1\nint x;\n", "ac.h").unwrap_err();
-        assert!(format!("{err:#}").contains("ac.h:2: expected only `#define`s"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("ac.h:2: expected only `#define`s"),
+            "{err:#}"
+        );
         let err = KernelConfig::from_autoconf_str("#include <x.h>\n", "ac.h").unwrap_err();
         assert!(format!("{err:#}").contains("ac.h:1: `#include"), "{err:#}");
         // Include guards are fine.
-        let c = KernelConfig::from_autoconf_str("#pragma once\n#ifndef G\n#define G\n#define CONFIG_A 1\n#endif\n", "ac.h")
-            .unwrap();
+        let c = KernelConfig::from_autoconf_str(
+            "#pragma once\n#ifndef G\n#define G\n#define CONFIG_A 1\n#endif\n",
+            "ac.h",
+        )
+        .unwrap();
         assert!(c.is_defined("CONFIG_A"));
     }
 }

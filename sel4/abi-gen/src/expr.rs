@@ -33,7 +33,10 @@ impl std::fmt::Display for Tok {
 
 /// Renders a token list for error messages.
 pub(crate) fn show(toks: &[Tok]) -> String {
-    toks.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ")
+    toks.iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 // Longest first, so that maximal munch works by trying them in order.
@@ -87,7 +90,10 @@ pub(crate) fn tokenize(text: &str) -> Result<Vec<Tok>> {
             out.push(Tok::Punct(p));
             i += p.len();
         } else {
-            bail!("unexpected character `{}`", &text[i..].chars().next().unwrap_or('?'));
+            bail!(
+                "unexpected character `{}`",
+                &text[i..].chars().next().unwrap_or('?')
+            );
         }
     }
     Ok(out)
@@ -203,7 +209,10 @@ fn expand_into(
     disabled: &mut Vec<String>,
 ) -> Result<()> {
     if disabled.len() > MAX_EXPANSION_DEPTH {
-        bail!("macro expansion nested too deeply ({})", disabled.join(" -> "));
+        bail!(
+            "macro expansion nested too deeply ({})",
+            disabled.join(" -> ")
+        );
     }
     let mut i = 0;
     while i < toks.len() {
@@ -233,7 +242,11 @@ fn expand_into(
                 continue;
             }
         };
-        if def.body.iter().any(|t| matches!(t, Tok::Punct("#") | Tok::Punct("##"))) {
+        if def
+            .body
+            .iter()
+            .any(|t| matches!(t, Tok::Punct("#") | Tok::Punct("##")))
+        {
             bail!("macro `{name}` uses `#`/`##`, which this evaluator does not support");
         }
         match &def.params {
@@ -324,9 +337,14 @@ pub(crate) fn evaluate(toks: &[Tok], idents: &Idents) -> Result<i128> {
     let mut p = Parser { toks, pos: 0 };
     let ast = p.ternary()?;
     if p.pos != toks.len() {
-        bail!("unexpected `{}` in expression `{}`", toks[p.pos], show(toks));
+        bail!(
+            "unexpected `{}` in expression `{}`",
+            toks[p.pos],
+            show(toks)
+        );
     }
-    ast.eval(idents).map_err(|e| anyhow!("{e} in expression `{}`", show(toks)))
+    ast.eval(idents)
+        .map_err(|e| anyhow!("{e} in expression `{}`", show(toks)))
 }
 
 #[derive(Debug)]
@@ -441,7 +459,11 @@ impl Parser<'_> {
         }
         self.pos += 1;
         let otherwise = self.ternary()?;
-        Ok(Ast::Cond(Box::new(cond), Box::new(then), Box::new(otherwise)))
+        Ok(Ast::Cond(
+            Box::new(cond),
+            Box::new(then),
+            Box::new(otherwise),
+        ))
     }
 
     fn binary(&mut self, level: usize) -> Result<Ast> {
@@ -541,7 +563,10 @@ mod tests {
         assert_eq!(eval_if("BIT(B) - 1", &m).unwrap(), 511);
         // A self-referential macro is not re-expanded, leaving an identifier (0).
         assert_eq!(eval_if("SELF", &m).unwrap(), 0);
-        assert!(eval_if("BIT(1, 2)", &m).unwrap_err().to_string().contains("argument"));
+        assert!(eval_if("BIT(1, 2)", &m)
+            .unwrap_err()
+            .to_string()
+            .contains("argument"));
     }
 
     #[test]

@@ -27,8 +27,12 @@ pub(crate) struct Numbered<T> {
 }
 
 fn parse_doc<'a>(text: &'a str, path: &Path) -> Result<roxmltree::Document<'a>> {
-    let opts = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
-    roxmltree::Document::parse_with_options(text, opts).with_context(|| format!("parsing {}", path.display()))
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    roxmltree::Document::parse_with_options(text, opts)
+        .with_context(|| format!("parsing {}", path.display()))
 }
 
 fn read(path: &Path) -> Result<String> {
@@ -46,7 +50,11 @@ pub(crate) fn read_methods(path: &Path) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
     for node in doc.descendants().filter(|n| n.has_tag_name("method")) {
         let Some(id) = node.attribute("id") else {
-            bail!("{}:{}: <method> without an `id`", path.display(), line_of(&doc, node));
+            bail!(
+                "{}:{}: <method> without an `id`",
+                path.display(),
+                line_of(&doc, node)
+            );
         };
         out.push(Entry {
             name: id.to_string(),
@@ -63,7 +71,7 @@ fn holds(config: &KernelConfig, e: &Entry, path: &Path) -> Result<bool> {
     }
     config
         .eval_condition(&e.condition)
-        .with_context(|| format!("{}:{}: condition of `{}`", path.display(), e.line))
+        .with_context(|| format!("{}:{}: condition of `{}`", path.display(), e.line, e.name))
 }
 
 /// The three invocation-label layers, numbered as the generated C enums
@@ -76,9 +84,20 @@ pub(crate) fn invocation_labels(
 ) -> Result<Vec<(Numbered<u64>, usize)>> {
     let mut out = Vec::new();
     let mut next: u64 = 0;
-    out.push((Numbered { name: "InvalidInvocation".into(), value: 0, line: None }, 0));
+    out.push((
+        Numbered {
+            name: "InvalidInvocation".into(),
+            value: 0,
+            line: None,
+        },
+        0,
+    ));
     next += 1;
-    const TERMINATORS: [&str; 3] = ["nInvocationLabels", "nSeL4ArchInvocationLabels", "nArchInvocationLabels"];
+    const TERMINATORS: [&str; 3] = [
+        "nInvocationLabels",
+        "nSeL4ArchInvocationLabels",
+        "nArchInvocationLabels",
+    ];
     for (layer, path) in paths.iter().enumerate() {
         let methods = read_methods(path)?;
         if layer > 0 {
@@ -94,13 +113,27 @@ pub(crate) fn invocation_labels(
         }
         for m in &methods {
             if holds(config, m, path)? {
-                out.push((Numbered { name: m.name.clone(), value: next, line: Some(m.line) }, layer));
+                out.push((
+                    Numbered {
+                        name: m.name.clone(),
+                        value: next,
+                        line: Some(m.line),
+                    },
+                    layer,
+                ));
                 next += 1;
             }
         }
         // The terminator takes the next value; the following layer starts
         // at the terminator's value (`First = nInvocationLabels`).
-        out.push((Numbered { name: TERMINATORS[layer].into(), value: next, line: None }, layer));
+        out.push((
+            Numbered {
+                name: TERMINATORS[layer].into(),
+                value: next,
+                line: None,
+            },
+            layer,
+        ));
     }
     Ok(out)
 }
@@ -113,18 +146,38 @@ pub(crate) fn syscalls(path: &Path, config: &KernelConfig) -> Result<Vec<Numbere
     let text = read(path)?;
     let doc = parse_doc(&text, path)?;
     let root = doc.root_element();
-    let apis: Vec<_> = root.descendants().filter(|n| n.has_tag_name("api")).collect();
+    let apis: Vec<_> = root
+        .descendants()
+        .filter(|n| n.has_tag_name("api"))
+        .collect();
     let [api] = apis.as_slice() else {
-        bail!("{}: expected exactly one <api> element, found {}", path.display(), apis.len());
+        bail!(
+            "{}: expected exactly one <api> element, found {}",
+            path.display(),
+            apis.len()
+        );
     };
-    let api_configs: Vec<_> = api.descendants().filter(|n| n.has_tag_name("config")).collect();
+    let api_configs: Vec<_> = api
+        .descendants()
+        .filter(|n| n.has_tag_name("config"))
+        .collect();
     match api_configs.as_slice() {
         [c] if c.attribute("name").unwrap_or("").is_empty() => {}
-        _ => bail!("{}: <api> must contain exactly one unnamed <config>", path.display()),
+        _ => bail!(
+            "{}: <api> must contain exactly one unnamed <config>",
+            path.display()
+        ),
     }
-    let debugs: Vec<_> = root.descendants().filter(|n| n.has_tag_name("debug")).collect();
+    let debugs: Vec<_> = root
+        .descendants()
+        .filter(|n| n.has_tag_name("debug"))
+        .collect();
     // Like the generator, a file with several <debug> elements uses none.
-    let debug = if debugs.len() == 1 { Some(debugs[0]) } else { None };
+    let debug = if debugs.len() == 1 {
+        Some(debugs[0])
+    } else {
+        None
+    };
 
     let mut out = Vec::new();
     let mut number: i64 = -1;
@@ -133,11 +186,19 @@ pub(crate) fn syscalls(path: &Path, config: &KernelConfig) -> Result<Vec<Numbere
             let condition = group.attribute("condition").unwrap_or("");
             let present = condition.trim().is_empty()
                 || config.eval_condition(condition).with_context(|| {
-                    format!("{}:{}: syscall group condition", path.display(), line_of(&doc, group))
+                    format!(
+                        "{}:{}: syscall group condition",
+                        path.display(),
+                        line_of(&doc, group)
+                    )
                 })?;
             for sc in group.descendants().filter(|n| n.has_tag_name("syscall")) {
                 let Some(name) = sc.attribute("name") else {
-                    bail!("{}:{}: <syscall> without a `name`", path.display(), line_of(&doc, sc));
+                    bail!(
+                        "{}:{}: <syscall> without a `name`",
+                        path.display(),
+                        line_of(&doc, sc)
+                    );
                 };
                 if present {
                     out.push(Numbered {

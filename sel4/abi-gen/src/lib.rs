@@ -62,6 +62,8 @@ pub enum Section {
     ObjectType,
     Error,
     Constant,
+    /// Fixed slots of the root task's CNode and bootinfo constants.
+    BootInfo,
 }
 
 /// Where a generated name was defined.
@@ -93,6 +95,9 @@ pub struct Abi {
     /// `constants.h` (priorities, message limits, lookup failures, fault
     /// message layouts, object size bits, ...).
     pub constants: Vec<(String, i64)>,
+    /// Enumerators and integer `#define`s of `bootinfo_types.h`: the slots
+    /// where the kernel puts the root task's initial capabilities.
+    pub bootinfo: Vec<(String, u64)>,
     origins: HashMap<(Section, String), Origin>,
     input_files: Vec<PathBuf>,
 }
@@ -122,21 +127,36 @@ struct Collector {
 }
 
 impl Collector {
-    fn add_origin(&mut self, section: Section, name: &str, file: &str, line: Option<u32>) -> Result<()> {
-        let origin = Origin { file: PathBuf::from(file), line };
+    fn add_origin(
+        &mut self,
+        section: Section,
+        name: &str,
+        file: &str,
+        line: Option<u32>,
+    ) -> Result<()> {
+        let origin = Origin {
+            file: PathBuf::from(file),
+            line,
+        };
         if let Some(old) = self.abi.origins.insert((section, name.to_string()), origin) {
-            bail!("`{name}` is defined twice (also in {} line {:?})", old.file.display(), old.line);
+            bail!(
+                "`{name}` is defined twice (also in {} line {:?})",
+                old.file.display(),
+                old.line
+            );
         }
         Ok(())
     }
 }
 
 fn to_u64(name: &str, v: i128, file: &str) -> Result<u64> {
-    u64::try_from(v).with_context(|| format!("{file}: `{name}` = {v} does not fit an unsigned 64-bit value"))
+    u64::try_from(v)
+        .with_context(|| format!("{file}: `{name}` = {v} does not fit an unsigned 64-bit value"))
 }
 
 fn to_i64(name: &str, v: i128, file: &str) -> Result<i64> {
-    i64::try_from(v).with_context(|| format!("{file}: `{name}` = {v} does not fit a signed 64-bit value"))
+    i64::try_from(v)
+        .with_context(|| format!("{file}: `{name}` = {v} does not fit a signed 64-bit value"))
 }
 
 /// Generates the ABI numbers for `inputs.config`.
@@ -150,6 +170,7 @@ pub fn generate(inputs: &AbiInputs) -> Result<Abi> {
             object_types: Vec::new(),
             errors: Vec::new(),
             constants: Vec::new(),
+            bootinfo: Vec::new(),
             origins: HashMap::new(),
             input_files: Vec::new(),
         },
@@ -169,7 +190,10 @@ pub fn generate(inputs: &AbiInputs) -> Result<Abi> {
         format!("libsel4/arch_include/{arch}/interfaces/sel4arch.xml"),
     ];
     let xml_paths = xmls.clone().map(|x| root.join(x));
-    let labels = interfaces::invocation_labels([&xml_paths[0], &xml_paths[1], &xml_paths[2]], inputs.config)?;
+    let labels = interfaces::invocation_labels(
+        [&xml_paths[0], &xml_paths[1], &xml_paths[2]],
+        inputs.config,
+    )?;
     for (l, layer) in labels {
         c.add_origin(Section::Invocation, &l.name, &xmls[layer], l.line)?;
         c.abi.invocation_labels.push((l.name, l.value));
@@ -178,24 +202,43 @@ pub fn generate(inputs: &AbiInputs) -> Result<Abi> {
 
     // C-only headers, in one shared scope (later files use earlier enumerators).
     let headers: Vec<(Section, String)> = vec![
-        (Section::ObjectType, "libsel4/include/sel4/objecttype.h".into()),
-        (Section::ObjectType, format!("libsel4/sel4_arch_include/{sel4_arch}/sel4/sel4_arch/objecttype.h")),
-        (Section::ObjectType, format!("libsel4/arch_include/{arch}/sel4/arch/objecttype.h")),
+        (
+            Section::ObjectType,
+            "libsel4/include/sel4/objecttype.h".into(),
+        ),
+        (
+            Section::ObjectType,
+            format!("libsel4/sel4_arch_include/{sel4_arch}/sel4/sel4_arch/objecttype.h"),
+        ),
+        (
+            Section::ObjectType,
+            format!("libsel4/arch_include/{arch}/sel4/arch/objecttype.h"),
+        ),
         (Section::Error, "libsel4/include/sel4/errors.h".into()),
         (Section::Constant, "libsel4/include/sel4/constants.h".into()),
-        (Section::Constant, format!("libsel4/sel4_arch_include/{sel4_arch}/sel4/sel4_arch/constants.h")),
-        (Section::Constant, format!("libsel4/arch_include/{arch}/sel4/arch/constants.h")),
+        (
+            Section::Constant,
+            format!("libsel4/sel4_arch_include/{sel4_arch}/sel4/sel4_arch/constants.h"),
+        ),
+        (
+            Section::Constant,
+            format!("libsel4/arch_include/{arch}/sel4/arch/constants.h"),
+        ),
+        (Section::BootInfo, "libsel4/include/sel4/bootinfo_types.h".into()),
     ];
     let mut scope = cheader::Scope::new(Some(inputs.config));
     // (section, file, name, line, enumerator value or macro definition)
     let mut found = Vec::new();
     for (section, rel) in &headers {
         let path = root.join(rel);
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
         let pre = scope.preprocess(&text, rel)?;
         let enums = scope.scan_enums(&pre.code, rel)?;
-        let mut items: Vec<(usize, String, Result<i128, expr::MacroDef>)> =
-            enums.into_iter().map(|e| (e.line, e.name, Ok(e.value))).collect();
+        let mut items: Vec<(usize, String, Result<i128, expr::MacroDef>)> = enums
+            .into_iter()
+            .map(|e| (e.line, e.name, Ok(e.value)))
+            .collect();
         for (name, line, def) in pre.defines {
             // Header guards and other empty or function-like macros are no numbers.
             if def.params.is_none() && !def.body.is_empty() {
@@ -203,22 +246,39 @@ pub fn generate(inputs: &AbiInputs) -> Result<Abi> {
             }
         }
         items.sort_by_key(|(line, _, _)| *line);
-        found.extend(items.into_iter().map(|(line, name, v)| (*section, rel.clone(), name, line, v)));
+        found.extend(
+            items
+                .into_iter()
+                .map(|(line, name, v)| (*section, rel.clone(), name, line, v)),
+        );
         c.abi.input_files.push(path);
     }
     // Macros are evaluated at the end, as C evaluates them where they are used.
     for (section, rel, name, line, v) in found {
         let value = match v {
             Ok(v) => v,
-            Err(def) => scope
-                .eval_macro(&def)
-                .with_context(|| format!("{rel}:{line}: value of macro `{name}` (`{}`)", def.text))?,
+            Err(def) => scope.eval_macro(&def).with_context(|| {
+                format!("{rel}:{line}: value of macro `{name}` (`{}`)", def.text)
+            })?,
         };
         c.add_origin(section, &name, &rel, Some(line as u32))?;
         match section {
-            Section::ObjectType => c.abi.object_types.push((name.clone(), to_u64(&name, value, &rel)?)),
-            Section::Error => c.abi.errors.push((name.clone(), to_u64(&name, value, &rel)?)),
-            Section::Constant => c.abi.constants.push((name.clone(), to_i64(&name, value, &rel)?)),
+            Section::ObjectType => c
+                .abi
+                .object_types
+                .push((name.clone(), to_u64(&name, value, &rel)?)),
+            Section::Error => c
+                .abi
+                .errors
+                .push((name.clone(), to_u64(&name, value, &rel)?)),
+            Section::Constant => c
+                .abi
+                .constants
+                .push((name.clone(), to_i64(&name, value, &rel)?)),
+            Section::BootInfo => c
+                .abi
+                .bootinfo
+                .push((name.clone(), to_u64(&name, value, &rel)?)),
             Section::Syscall | Section::Invocation => unreachable!("not from C headers"),
         }
     }

@@ -1,0 +1,438 @@
+//! Drift check against the kernel's own generators and C headers.
+//!
+//! For each config, the kernel's python generators produce the invocation
+//! and syscall headers; gcc preprocesses them together with the C-only
+//! headers (`-E -dD`) to list every enumerator and integer `#define` that
+//! exists in that config, and a compiled C program prints their values.
+//! The result must equal `generate()`'s output name by name.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use sel4_abi_gen::{Abi, Section};
+
+const PYTHON: &str = "/usr/bin/python3";
+const INSTALL_HINT: &str =
+    "install them with `apt-get install python3-tempita python3-ply python3-lxml gcc`";
+
+fn require_tools() {
+    let py = Command::new(PYTHON)
+        .args(["-c", "import ply, tempita, lxml"])
+        .output();
+    match py {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!(
+            "{PYTHON} lacks the modules the kernel's generators need ({}); {INSTALL_HINT}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => panic!("cannot run {PYTHON} ({e}); {INSTALL_HINT}"),
+    }
+    if let Err(e) = Command::new("gcc").arg("--version").output() {
+        panic!("cannot run gcc ({e}); {INSTALL_HINT}");
+    }
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Runs the kernel's generators (copied out of the source tree) into `gen/`.
+fn run_generators(source: &Path, work: &Path) -> PathBuf {
+    let tools = work.join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    for script in ["invocation_header_gen.py", "syscall_header_gen.py"] {
+        std::fs::copy(
+            source.join("libsel4/tools").join(script),
+            tools.join(script),
+        )
+        .unwrap();
+    }
+    let gen = work.join("gen");
+    let layers = [
+        (
+            "libsel4/include/interfaces/sel4.xml",
+            None,
+            "sel4/invocation.h",
+        ),
+        (
+            "libsel4/sel4_arch_include/x86_64/interfaces/sel4arch.xml",
+            Some("--sel4_arch"),
+            "sel4/sel4_arch/invocation.h",
+        ),
+        (
+            "libsel4/arch_include/x86/interfaces/sel4arch.xml",
+            Some("--arch"),
+            "sel4/arch/invocation.h",
+        ),
+    ];
+    for (xml, flag, dest) in layers {
+        std::fs::create_dir_all(gen.join(dest).parent().unwrap()).unwrap();
+        let mut cmd = Command::new(PYTHON);
+        cmd.env("PYTHONDONTWRITEBYTECODE", "1")
+            .arg(tools.join("invocation_header_gen.py"))
+            .arg("--xml")
+            .arg(source.join(xml))
+            .arg("--libsel4")
+            .args(flag)
+            .arg("--dest")
+            .arg(gen.join(dest));
+        run(&mut cmd);
+    }
+    run(Command::new(PYTHON)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .arg(tools.join("syscall_header_gen.py"))
+        .arg("--xml")
+        .arg(source.join("include/api/syscall.xml"))
+        .arg("--libsel4_header")
+        .arg(gen.join("sel4/syscall.h")));
+    gen
+}
+
+/// Our own minimal stand-ins for the headers the real ones pull in.
+fn write_shims(work: &Path) -> PathBuf {
+    let shim = work.join("shim");
+    write(
+        &shim.join("sel4/macros.h"),
+        "#pragma once\n#define SEL4_FORCE_LONG_ENUM(t) abi_probe_pad_##t = 0x7fffffffL\n",
+    );
+    write(&shim.join("sel4/deprecated.h"), "#pragma once\n");
+    write(
+        &shim.join("abi_probe_types.h"),
+        "#pragma once\ntypedef unsigned long seL4_Word;\ntypedef unsigned char seL4_Uint8;\n\
+         typedef seL4_Word seL4_NodeId;\ntypedef seL4_Word seL4_Domain;\n\
+         typedef struct seL4_IPCBuffer_ seL4_IPCBuffer;\n#define SEL4_PACKED __attribute__((packed))\n",
+    );
+    shim
+}
+
+const PROBE_INCLUDES: &str = "\
+#include <abi_probe_types.h>
+#include <autoconf.h>
+#include <sel4/macros.h>
+#include <sel4/syscall.h>
+#include <sel4/invocation.h>
+#include <sel4/objecttype.h>
+#include <sel4/sel4_arch/objecttype.h>
+#include <sel4/arch/objecttype.h>
+#include <sel4/errors.h>
+#include <sel4/constants.h>
+#include <sel4/arch/constants.h>
+#include <sel4/bootinfo_types.h>
+";
+
+/// Which section a header belongs to, by its path as gcc reports it.
+fn section_of(file: &str) -> Option<Section> {
+    let table: &[(&str, Section)] = &[
+        ("gen/sel4/syscall.h", Section::Syscall),
+        ("gen/sel4/invocation.h", Section::Invocation),
+        ("gen/sel4/sel4_arch/invocation.h", Section::Invocation),
+        ("gen/sel4/arch/invocation.h", Section::Invocation),
+        ("libsel4/include/sel4/objecttype.h", Section::ObjectType),
+        (
+            "libsel4/sel4_arch_include/x86_64/sel4/sel4_arch/objecttype.h",
+            Section::ObjectType,
+        ),
+        (
+            "libsel4/arch_include/x86/sel4/arch/objecttype.h",
+            Section::ObjectType,
+        ),
+        ("libsel4/include/sel4/errors.h", Section::Error),
+        ("libsel4/include/sel4/constants.h", Section::Constant),
+        ("libsel4/include/sel4/bootinfo_types.h", Section::BootInfo),
+        (
+            "libsel4/sel4_arch_include/x86_64/sel4/sel4_arch/constants.h",
+            Section::Constant,
+        ),
+        (
+            "libsel4/arch_include/x86/sel4/arch/constants.h",
+            Section::Constant,
+        ),
+    ];
+    table
+        .iter()
+        .find(|(suffix, _)| file.ends_with(suffix))
+        .map(|(_, s)| *s)
+}
+
+/// From `gcc -E -dD` output: every enumerator and non-empty object-like
+/// macro defined in the headers of interest, with its section.
+fn names_from_preprocessed(text: &str) -> Vec<(Section, String)> {
+    let mut names = Vec::new();
+    let mut file = String::new();
+    // (token, section of the file it came from)
+    let mut toks: Vec<(String, Option<Section>)> = Vec::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# ") {
+            // Linemarker: # 12 "file" flags
+            if let Some(q) = rest.find('"') {
+                file = rest[q + 1..].split('"').next().unwrap_or("").to_string();
+            }
+            continue;
+        }
+        if let Some(def) = line.strip_prefix("#define ") {
+            let name_len = def
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(def.len());
+            let (name, body) = def.split_at(name_len);
+            let function_like = body.starts_with('(');
+            if let (Some(s), false, false) =
+                (section_of(&file), function_like, body.trim().is_empty())
+            {
+                names.push((s, name.to_string()));
+            }
+            continue;
+        }
+        if line.starts_with('#') {
+            continue; // #undef and the like
+        }
+        let section = section_of(&file);
+        let mut chars = line.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, d)) = chars.peek() {
+                    if !(d.is_ascii_alphanumeric() || d == '_') {
+                        break;
+                    }
+                    end = j + d.len_utf8();
+                    chars.next();
+                }
+                toks.push((line[i..end].to_string(), section));
+            } else if c == '"' {
+                for (_, d) in chars.by_ref() {
+                    if d == '"' {
+                        break;
+                    }
+                }
+            } else if !c.is_whitespace() {
+                toks.push((c.to_string(), section));
+            }
+        }
+    }
+    let mut i = 0;
+    while i < toks.len() {
+        if toks[i].0 != "enum" {
+            i += 1;
+            continue;
+        }
+        let section = toks[i].1;
+        let mut j = i + 1;
+        if toks[j].0 != "{" {
+            j += 1;
+        }
+        if toks[j].0 != "{" {
+            i = j;
+            continue;
+        }
+        let mut depth = 0;
+        let mut at_entry_start = true;
+        j += 1;
+        while toks[j].0 != "}" || depth > 0 {
+            let t = &toks[j].0;
+            match t.as_str() {
+                "(" => depth += 1,
+                ")" => depth -= 1,
+                "," if depth == 0 => {
+                    at_entry_start = true;
+                    j += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            if at_entry_start {
+                if let Some(s) = section.filter(|_| !t.starts_with("abi_probe_pad_")) {
+                    names.push((s, t.clone()));
+                }
+                at_entry_start = false;
+            }
+            j += 1;
+        }
+        i = j;
+    }
+    names
+}
+
+type Values = BTreeMap<Section, BTreeMap<String, i128>>;
+
+/// What the kernel's generators and headers say for the config in `work/cfg`.
+fn c_side(source: &Path, work: &Path) -> Values {
+    let gen = run_generators(source, work);
+    let shim = write_shims(work);
+    let include_dirs = [
+        shim,
+        gen,
+        work.join("cfg"),
+        source.join("libsel4/include"),
+        source.join("libsel4/arch_include/x86"),
+        source.join("libsel4/sel4_arch_include/x86_64"),
+        source.join("libsel4/sel4_plat_include/pc99"),
+    ];
+    let includes: Vec<String> = include_dirs
+        .iter()
+        .map(|d| format!("-I{}", d.display()))
+        .collect();
+
+    let list_c = work.join("list.c");
+    write(&list_c, PROBE_INCLUDES);
+    let pre = run(Command::new("gcc")
+        .args(["-E", "-dD", "-std=gnu11"])
+        .args(&includes)
+        .arg(&list_c));
+    let names = names_from_preprocessed(&pre);
+    assert!(
+        names.len() > 100,
+        "suspiciously few names from gcc -E: {names:?}"
+    );
+
+    let mut probe = String::from(PROBE_INCLUDES);
+    probe.push_str("#include <stdio.h>\nint main(void) {\n");
+    for (s, n) in &names {
+        probe.push_str(&format!(
+            "    printf(\"{} {n} %lld\\n\", (long long)({n}));\n",
+            *s as u8
+        ));
+    }
+    probe.push_str("    return 0;\n}\n");
+    let probe_c = work.join("probe.c");
+    write(&probe_c, &probe);
+    let exe = work.join("probe");
+    run(Command::new("gcc")
+        .args(["-std=gnu11", "-w", "-o"])
+        .arg(&exe)
+        .args(&includes)
+        .arg(&probe_c));
+    let printed = run(&mut Command::new(&exe));
+
+    let sections = [
+        Section::Syscall,
+        Section::Invocation,
+        Section::ObjectType,
+        Section::Error,
+        Section::Constant,
+        Section::BootInfo,
+    ];
+    let mut values = Values::new();
+    for line in printed.lines() {
+        let mut w = line.split_whitespace();
+        let s = sections[w.next().unwrap().parse::<usize>().unwrap()];
+        let name = w.next().unwrap().to_string();
+        let v: i128 = w.next().unwrap().parse().unwrap();
+        assert!(
+            values
+                .entry(s)
+                .or_default()
+                .insert(name.clone(), v)
+                .is_none(),
+            "C: {name} twice"
+        );
+    }
+    values
+}
+
+fn rust_side(abi: &Abi) -> Values {
+    let mut values = Values::new();
+    let mut add = |s: Section, list: Vec<(String, i128)>| {
+        let m = values.entry(s).or_default();
+        for (n, v) in list {
+            assert!(m.insert(n.clone(), v).is_none(), "generate(): {n} twice");
+        }
+    };
+    let widen = |l: &[(String, i64)]| l.iter().map(|(n, v)| (n.clone(), i128::from(*v))).collect();
+    let widen_u =
+        |l: &[(String, u64)]| l.iter().map(|(n, v)| (n.clone(), i128::from(*v))).collect();
+    add(Section::Syscall, widen(&abi.syscalls));
+    add(Section::Invocation, widen_u(&abi.invocation_labels));
+    add(Section::ObjectType, widen_u(&abi.object_types));
+    add(Section::Error, widen_u(&abi.errors));
+    add(Section::Constant, widen(&abi.constants));
+    add(Section::BootInfo, widen_u(&abi.bootinfo));
+    values
+}
+
+fn compare(label: &str, c: &Values, rust: &Values) {
+    let mut problems = Vec::new();
+    let empty = BTreeMap::new();
+    for s in [
+        Section::Syscall,
+        Section::Invocation,
+        Section::ObjectType,
+        Section::Error,
+        Section::Constant,
+        Section::BootInfo,
+    ] {
+        let (cs, rs) = (c.get(&s).unwrap_or(&empty), rust.get(&s).unwrap_or(&empty));
+        assert!(
+            !cs.is_empty(),
+            "{label}: the C side found nothing for {s:?}"
+        );
+        for (n, v) in cs {
+            match rs.get(n) {
+                None => problems.push(format!("{s:?} {n}: C has {v}, generate() lacks it")),
+                Some(r) if r != v => {
+                    problems.push(format!("{s:?} {n}: C has {v}, generate() has {r}"))
+                }
+                _ => {}
+            }
+        }
+        for (n, r) in rs {
+            if !cs.contains_key(n) {
+                problems.push(format!("{s:?} {n}: generate() has {r}, C lacks it"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{label}: {} difference(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+fn check(label: &str, autoconf: &str) {
+    require_tools();
+    let source = sel4_source();
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(work.path().join("cfg")).unwrap();
+    let (_, abi) = generate_for(&source, &work.path().join("cfg"), autoconf);
+    let c = c_side(&source, work.path());
+    compare(label, &c, &rust_side(&abi));
+}
+
+#[test]
+fn drift_board_config() {
+    let source = sel4_source();
+    check("board config", &board_autoconf(&source));
+}
+
+#[test]
+fn drift_exotic_config() {
+    let source = sel4_source();
+    check(
+        "VT-x/SMP/debug-API/benchmark config",
+        &exotic_autoconf(&source),
+    );
+}
+
+#[test]
+fn drift_stock_config() {
+    let source = sel4_source();
+    check("stock pc99 config", &stock_with(&source, &[]));
+}

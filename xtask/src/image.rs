@@ -1,0 +1,117 @@
+//! Building the images a board boots: its kernel and a root task.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use qemu_runner::RunSpec;
+use sel4_kernel_build::{build_kernel, Board};
+
+use crate::{workspace_root, BuildArgs};
+
+/// A root task program: a binary of a workspace package.
+#[derive(Debug, Clone, Copy)]
+pub struct Program {
+    pub package: &'static str,
+    pub bin: &'static str,
+}
+
+/// The system's root task.
+pub const ROOT_TASK: Program = Program { package: "root-task", bin: "root-task" };
+
+/// What QEMU boots.
+pub struct Images {
+    pub board: Board,
+    pub kernel: PathBuf,
+    pub root_task: PathBuf,
+}
+
+impl Images {
+    /// A runner spec that boots these images with the board's QEMU settings.
+    pub fn run_spec(&self, timeout: Duration, log_file: PathBuf) -> RunSpec {
+        let qemu = &self.board.qemu;
+        let mut spec = RunSpec::new(&qemu.program, qemu.args_for(&self.kernel, &self.root_task));
+        spec.timeout = timeout;
+        spec.log_file = log_file;
+        spec.success_status = qemu.success_status;
+        spec
+    }
+}
+
+/// Targets of the code that runs on the boards (see rust-toolchain.toml).
+pub const BARE_METAL_TARGETS: &[&str] = &["x86_64-unknown-none"];
+
+/// Whether the workspace toolchain has the standard library of `target`.
+pub fn rust_target_installed(target: &str) -> bool {
+    let sysroot = Command::new("rustc").arg("--print").arg("sysroot").current_dir(workspace_root()).output();
+    sysroot.is_ok_and(|o| {
+        let root = String::from_utf8_lossy(&o.stdout).trim().to_string();
+        Path::new(&root).join("lib/rustlib").join(target).join("lib").is_dir()
+    })
+}
+
+pub fn build(args: &BuildArgs, program: Program) -> Result<Images> {
+    let root = workspace_root();
+    let board = Board::load(&root.join("board"), &args.board)?;
+    if !rust_target_installed(&board.rust_target) {
+        bail!("the Rust target {} is not installed; run `cargo xtask setup` (or `rustup target add {}`)", board.rust_target, board.rust_target);
+    }
+    let profile = board.profile(&args.kernel_profile)?;
+    let out_dir = root.join("target/sel4-kernel").join(format!("{}-{}", board.name, profile.name));
+    let kernel = build_kernel(&root.join("Cargo.toml"), &root.join("board/kernel-patches"), &board, &profile, &out_dir)?;
+
+    // The sel4 crate generates its ABI from the kernel we just configured.
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo
+        .current_dir(&root)
+        .args(["build", "--package", program.package, "--bin", program.bin, "--target", &board.rust_target])
+        .env("SEL4_SOURCE_ROOT", &kernel.source.root)
+        .env("SEL4_AUTOCONF", &kernel.source.autoconf)
+        .env("SEL4_ARCH", &board.kernel.arch)
+        .env("SEL4_SEL4_ARCH", &board.kernel.sel4_arch);
+    if !args.debug_root_task {
+        cargo.arg("--release");
+    }
+    let status = cargo.status().context("running cargo build")?;
+    if !status.success() {
+        bail!("building {} for {} failed", program.package, board.rust_target);
+    }
+    let profile_dir = if args.debug_root_task { "debug" } else { "release" };
+    let root_task = root.join("target").join(&board.rust_target).join(profile_dir).join(program.bin);
+    check_root_task_elf(&root_task)?;
+    Ok(Images { board, kernel: kernel.image, root_task })
+}
+
+/// The kernel's ELF loader maps every program header with a nonzero memory
+/// size as if it were loadable, and needs page-aligned segments: refuse an
+/// image that breaks either rule rather than boot it.
+fn check_root_task_elf(path: &Path) -> Result<()> {
+    let data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let u16_at = |o: usize| u16::from_le_bytes(data[o..o + 2].try_into().unwrap());
+    let u32_at = |o: usize| u32::from_le_bytes(data[o..o + 4].try_into().unwrap());
+    let u64_at = |o: usize| u64::from_le_bytes(data[o..o + 8].try_into().unwrap());
+    if data.len() < 64 || &data[..4] != b"\x7fELF" || data[4] != 2 || u16_at(16) != 2 {
+        bail!("{}: not a 64-bit executable ELF file", path.display());
+    }
+    let (phoff, phentsize, phnum) = (u64_at(32) as usize, u16_at(54) as usize, u16_at(56) as usize);
+    const PT_LOAD: u32 = 1;
+    for i in 0..phnum {
+        let h = phoff + i * phentsize;
+        let (kind, offset, vaddr, memsz) = (u32_at(h), u64_at(h + 8), u64_at(h + 16), u64_at(h + 40));
+        if kind != PT_LOAD && memsz != 0 {
+            bail!(
+                "{}: program header {i} (type {kind:#x}) has memory size {memsz:#x}; the kernel would load it. \
+                 Link with sel4-root-task's linker script (see root-task/build.rs)",
+                path.display()
+            );
+        }
+        if kind == PT_LOAD && (vaddr % 4096 != 0 || offset % 4096 != 0) {
+            bail!(
+                "{}: segment {i} at {vaddr:#x} (file offset {offset:#x}) is not page aligned; the kernel's loader needs page-aligned segments",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
