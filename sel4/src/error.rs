@@ -62,3 +62,16 @@ impl fmt::Display for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_errors() {
+        assert_eq!(Error::from_code(0), None);
+        assert_eq!(Error::from_code(1), Some(Error::InvalidArgument));
+        assert_eq!(Error::from_code(10), Some(Error::NotEnoughMemory));
+        assert_eq!(Error::from_code(99), Some(Error::Unknown(99)));
+    }
+}

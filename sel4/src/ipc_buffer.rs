@@ -44,3 +44,17 @@ pub fn with_ipc_buffer<R>(f: impl FnOnce(&mut IpcBuffer) -> R) -> R {
     // this crate calls with_ipc_buffer while holding it).
     f(unsafe { &mut *ptr })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::mem::{offset_of, size_of};
+
+    #[test]
+    fn layout_matches_the_kernel_ipc_buffer() {
+        assert_eq!(offset_of!(IpcBuffer, msg), 8);
+        assert_eq!(offset_of!(IpcBuffer, caps_or_badges), 976);
+        assert_eq!(MSG_MAX_EXTRA_CAPS, 3);
+        assert_eq!(size_of::<IpcBuffer>(), 1024);
+    }
+}

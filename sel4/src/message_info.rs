@@ -63,3 +63,29 @@ impl core::fmt::Debug for MessageInfo {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_round_trip() {
+        let info = MessageInfo::new(0xabcde, 0b101, 3, 120);
+        assert_eq!((info.label(), info.caps_unwrapped(), info.extra_caps(), info.length()), (0xabcde, 0b101, 3, 120));
+    }
+
+    #[test]
+    fn layout_matches_the_kernel_word() {
+        // seL4_MessageInfo: label 31:12, capsUnwrapped 11:9, extraCaps 8:7, length 6:0.
+        assert_eq!(MessageInfo::new(1, 0, 0, 0).into_word(), 1 << 12);
+        assert_eq!(MessageInfo::new(0, 1, 0, 0).into_word(), 1 << 9);
+        assert_eq!(MessageInfo::new(0, 0, 1, 0).into_word(), 1 << 7);
+        assert_eq!(MessageInfo::new(0, 0, 0, 1).into_word(), 1);
+    }
+
+    #[test]
+    fn oversized_fields_do_not_spill_into_neighbours() {
+        let info = MessageInfo::new(0, 0, 0, 0xff);
+        assert_eq!((info.length(), info.extra_caps()), (0x7f, 0));
+    }
+}

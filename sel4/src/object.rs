@@ -79,3 +79,23 @@ impl VmAttributes {
     pub const WRITE_THROUGH: VmAttributes = VmAttributes(1);
     pub const CACHE_DISABLED: VmAttributes = VmAttributes(2);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rights_are_write_read_grant_from_bit_zero() {
+        assert_eq!(CapRights::WRITE_ONLY.into_word(), 0b001);
+        assert_eq!(CapRights::READ_ONLY.into_word(), 0b010);
+        assert_eq!(CapRights::ALL.into_word(), 0b111);
+    }
+
+    #[test]
+    fn object_types_come_from_the_kernel() {
+        assert_eq!(ObjectBlueprint::Untyped { size_bits: 12 }.object_type(), 0);
+        assert_eq!(ObjectBlueprint::Endpoint.object_type(), 2);
+        assert_eq!(ObjectBlueprint::CNode { slot_bits: 4 }.size_bits_arg(), 4);
+        assert_eq!(ObjectBlueprint::Tcb.size_bits_arg(), 0);
+    }
+}

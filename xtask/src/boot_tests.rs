@@ -73,6 +73,19 @@ pub fn run_all(host: bool, qemu: bool, board: &str) -> Result<bool> {
         } else {
             failed.push("host tests (cargo test)".to_string());
         }
+        // The sel4 crate's unit tests (layouts, encodings) run on the host
+        // against the ABI of the board's kernel.
+        println!("== sel4 crate unit tests for the {board} kernel (cargo test -p sel4)");
+        let (board_desc, kernel) = image::kernel(&debug_build_args(board))?;
+        let status = image::cargo_for_kernel(&board_desc, &kernel)
+            .args(["test", "--package", "sel4"])
+            .status()
+            .context("running cargo test -p sel4")?;
+        if status.success() {
+            passed += 1;
+        } else {
+            failed.push("sel4 crate unit tests (cargo test -p sel4)".to_string());
+        }
     }
     if qemu {
         println!("== QEMU boot tests on board {board}");
@@ -98,8 +111,7 @@ pub fn run_all(host: bool, qemu: bool, board: &str) -> Result<bool> {
 }
 
 fn run_boot_test(test: &BootTest, board: &str) -> Result<bool> {
-    let args = BuildArgs { board: board.to_string(), kernel_profile: "debug".into(), debug_root_task: false };
-    let images = image::build(&args, test.program)?;
+    let images = image::build(&debug_build_args(board), test.program)?;
     let log = workspace_root().join("target/boot-tests").join(format!("{}.log", test.name));
     let mut spec = images.run_spec(test.timeout, log);
     spec.echo = false;
@@ -127,4 +139,9 @@ fn judge(expect: &Expect, outcome: &Outcome) -> bool {
         (Expect::Timeout, Verdict::Failed(Failure::Timeout { .. })) => true,
         _ => false,
     }
+}
+
+/// Boot tests run the debug kernel: they read its console.
+fn debug_build_args(board: &str) -> BuildArgs {
+    BuildArgs { board: board.to_string(), kernel_profile: "debug".into(), debug_root_task: false }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use qemu_runner::RunSpec;
-use sel4_kernel_build::{build_kernel, Board};
+use sel4_kernel_build::{build_kernel, Board, Kernel};
 
 use crate::{workspace_root, BuildArgs};
 
@@ -51,25 +51,37 @@ pub fn rust_target_installed(target: &str) -> bool {
     })
 }
 
-pub fn build(args: &BuildArgs, program: Program) -> Result<Images> {
+/// Builds (incrementally) the kernel of the board and profile `args` name.
+pub fn kernel(args: &BuildArgs) -> Result<(Board, Kernel)> {
     let root = workspace_root();
     let board = Board::load(&root.join("board"), &args.board)?;
-    if !rust_target_installed(&board.rust_target) {
-        bail!("the Rust target {} is not installed; run `cargo xtask setup` (or `rustup target add {}`)", board.rust_target, board.rust_target);
-    }
     let profile = board.profile(&args.kernel_profile)?;
     let out_dir = root.join("target/sel4-kernel").join(format!("{}-{}", board.name, profile.name));
     let kernel = build_kernel(&root.join("Cargo.toml"), &root.join("board/kernel-patches"), &board, &profile, &out_dir)?;
+    Ok((board, kernel))
+}
 
-    // The sel4 crate generates its ABI from the kernel we just configured.
+/// A cargo command whose `sel4` crate is generated for `kernel`: the
+/// variables tell its build script where the configured kernel source is.
+pub fn cargo_for_kernel(board: &Board, kernel: &Kernel) -> Command {
     let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cargo
-        .current_dir(&root)
-        .args(["build", "--package", program.package, "--bin", program.bin, "--target", &board.rust_target])
+        .current_dir(workspace_root())
         .env("SEL4_SOURCE_ROOT", &kernel.source.root)
         .env("SEL4_AUTOCONF", &kernel.source.autoconf)
         .env("SEL4_ARCH", &board.kernel.arch)
         .env("SEL4_SEL4_ARCH", &board.kernel.sel4_arch);
+    cargo
+}
+
+pub fn build(args: &BuildArgs, program: Program) -> Result<Images> {
+    let root = workspace_root();
+    let (board, kernel) = kernel(args)?;
+    if !rust_target_installed(&board.rust_target) {
+        bail!("the Rust target {} is not installed; run `cargo xtask setup` (or `rustup target add {}`)", board.rust_target, board.rust_target);
+    }
+    let mut cargo = cargo_for_kernel(&board, &kernel);
+    cargo.args(["build", "--package", program.package, "--bin", program.bin, "--target", &board.rust_target]);
     if !args.debug_root_task {
         cargo.arg("--release");
     }

@@ -76,3 +76,16 @@ impl UserContext {
         unsafe { &*(self as *const Self as *const [Word; Self::WORDS]) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_context_is_the_kernel_register_message() {
+        // rip, rsp, rflags, 15 general registers (no rsp), tls_base.
+        assert_eq!(UserContext::WORDS, 19);
+        let ctx = UserContext { rip: 1, tls_base: 19, ..Default::default() };
+        assert_eq!((ctx.as_words()[0], ctx.as_words()[18]), (1, 19));
+    }
+}
