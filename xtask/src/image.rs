@@ -53,6 +53,7 @@ pub fn rust_target_installed(target: &str) -> bool {
 
 /// Builds (incrementally) the kernel of the board and profile `args` name.
 pub fn kernel(args: &BuildArgs) -> Result<(Board, Kernel)> {
+    crate::setup::ensure()?;
     let root = workspace_root();
     let board = Board::load(&root.join("board"), &args.board)?;
     let profile = board.profile(&args.kernel_profile)?;

@@ -1,38 +1,80 @@
-//! `cargo xtask setup`: installs what a fresh Debian machine lacks.
+//! What the host needs, and installing it: Debian packages through apt and
+//! Rust targets through rustup. `cargo xtask setup` does it explicitly;
+//! `build`, `run` and `test` do it for whatever is missing when they start.
 
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use sel4_kernel_build::{check_host_tools, HostPackage, REQUIRED_PACKAGES};
+use sel4_kernel_build::{check_host_tools, program_on_path, REQUIRED_PACKAGES};
+
+use crate::image::{rust_target_installed, BARE_METAL_TARGETS};
+use crate::workspace_root;
 
 /// QEMU, besides what the kernel build needs.
-const QEMU_PACKAGE: &str = "qemu-system-x86";
+const QEMU: (&str, &str) = ("qemu-system-x86_64", "qemu-system-x86");
 
-pub fn run(dry_run: bool) -> Result<()> {
+/// What is missing on this host.
+#[derive(Debug, Default)]
+struct Missing {
+    packages: Vec<&'static str>,
+    targets: Vec<&'static str>,
+}
+
+fn missing() -> Missing {
     let mut packages: Vec<&str> = match check_host_tools(REQUIRED_PACKAGES) {
         Ok(()) => Vec::new(),
-        Err(missing) => missing.0.iter().map(|p: &HostPackage| p.debian).collect(),
+        Err(missing) => missing.0.iter().map(|p| p.debian).collect(),
     };
-    if !sel4_kernel_build::program_on_path("qemu-system-x86_64") {
-        packages.push(QEMU_PACKAGE);
+    if !program_on_path(QEMU.0) {
+        packages.push(QEMU.1);
     }
-    if packages.is_empty() {
-        println!("host packages: all present");
-    } else {
-        println!("host packages to install: {}", packages.join(" "));
+    let targets = BARE_METAL_TARGETS.iter().copied().filter(|t| !rust_target_installed(t)).collect();
+    Missing { packages, targets }
+}
+
+/// `cargo xtask setup`.
+pub fn run(dry_run: bool) -> Result<()> {
+    let missing = missing();
+    if missing.packages.is_empty() && missing.targets.is_empty() {
+        println!("setup: host packages and Rust targets are all present");
+        return Ok(());
+    }
+    install(&missing, dry_run)
+}
+
+/// Installs whatever is missing before a build (checked once per xtask run).
+pub fn ensure() -> Result<()> {
+    static CHECKED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    if CHECKED.get().is_some() {
+        return Ok(());
+    }
+    let missing = missing();
+    if missing.packages.is_empty() && missing.targets.is_empty() {
+        let _ = CHECKED.set(());
+        return Ok(());
+    }
+    install(&missing, false).context("installing what the build needs (see `cargo xtask setup`)")?;
+    let _ = CHECKED.set(());
+    Ok(())
+}
+
+fn install(missing: &Missing, dry_run: bool) -> Result<()> {
+    if !missing.packages.is_empty() {
+        println!("setup: Debian packages to install: {}", missing.packages.join(" "));
         if !dry_run {
-            apt_install(&packages)?;
+            apt_install(&missing.packages)?;
         }
     }
     // rustup installs a pinned toolchain with its targets, but adds no
-    // target to a toolchain that is already installed: ask for them.
-    for target in crate::image::BARE_METAL_TARGETS {
-        if crate::image::rust_target_installed(target) {
-            continue;
-        }
-        println!("rust target to install: {target}");
+    // target to a toolchain that is already installed.
+    for target in &missing.targets {
+        println!("setup: Rust target to install: {target}");
         if !dry_run {
-            let status = Command::new("rustup").args(["target", "add", target]).current_dir(crate::workspace_root()).status().context("running rustup")?;
+            let status = Command::new("rustup")
+                .args(["target", "add", target])
+                .current_dir(workspace_root())
+                .status()
+                .context("running rustup")?;
             if !status.success() {
                 bail!("rustup target add {target} failed");
             }
@@ -43,23 +85,31 @@ pub fn run(dry_run: bool) -> Result<()> {
 
 fn apt_install(packages: &[&str]) -> Result<()> {
     let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-    let mut cmd = if is_root { Command::new("apt-get") } else {
-        let mut c = Command::new("sudo");
-        c.arg("apt-get");
-        c
+    let apt = |args: &[&str]| -> Result<()> {
+        let mut cmd = if is_root {
+            Command::new("apt-get")
+        } else if program_on_path("sudo") {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        } else {
+            bail!(
+                "need root to install Debian packages; as root run: apt-get install -y {}",
+                packages.join(" ")
+            );
+        };
+        let status = cmd
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .context("running apt-get")?;
+        if !status.success() {
+            bail!("apt-get {} failed", args.join(" "));
+        }
+        Ok(())
     };
-    let update = Command::new(cmd.get_program()).args(cmd.get_args()).arg("update").status().context("running apt-get update")?;
-    if !update.success() {
-        bail!("apt-get update failed");
-    }
-    let status = cmd
-        .args(["install", "-y", "--no-install-recommends"])
-        .args(packages)
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .status()
-        .context("running apt-get install")?;
-    if !status.success() {
-        bail!("apt-get install {} failed", packages.join(" "));
-    }
-    Ok(())
+    apt(&["update"])?;
+    let mut args = vec!["install", "-y", "--no-install-recommends"];
+    args.extend_from_slice(packages);
+    apt(&args)
 }
