@@ -62,6 +62,8 @@ const BOOT_TESTS: &[BootTest] = &[
 ];
 
 pub fn run_all(host: bool, qemu: bool, board: &str) -> Result<bool> {
+    // Host tests use the kernel's generators too (python3 modules, gcc).
+    crate::setup::ensure()?;
     let mut passed = 0;
     let mut failed = Vec::new();
     if host {
