@@ -1,0 +1,88 @@
+//! The fixed layout of every protection domain: which CSpace slot holds
+//! what, where things are mapped, and how badges encode channels. Shared by
+//! the host tool that assigns resources, the root task that builds the PD and
+//! the runtime inside it.
+
+/// Size of a page (and of every mapping granule).
+pub const PAGE_SIZE: u64 = 4096;
+
+/// A component's CSpace: one CNode of `2^CNODE_SLOT_BITS` slots, whose guard
+/// makes every slot resolve at full word depth from the thread's root.
+pub const CNODE_SLOT_BITS: u8 = 8;
+/// Largest slot number a grant may use.
+pub const MAX_SLOT: u32 = (1 << CNODE_SLOT_BITS) - 1;
+
+/// Fixed slots of a component's CSpace.
+pub mod slot {
+    /// The fault endpoint, badged with the component's index: where the
+    /// kernel reports this component's faults to the supervisor.
+    pub const FAULT_ENDPOINT: u32 = 1;
+    /// The endpoint this component receives on: protected calls from its
+    /// clients and, through the bound notification, its signals.
+    pub const INPUT_ENDPOINT: u32 = 2;
+    /// This component's notification (bound to its thread).
+    pub const NOTIFICATION: u32 = 3;
+    /// Where the runtime saves the reply capability of the call it is
+    /// serving, so the supervisor can answer the caller if this component dies.
+    pub const REPLY: u32 = 4;
+    /// First slot of the capabilities granted by the description.
+    pub const FIRST_GRANT: u32 = 16;
+}
+
+/// Fixed virtual addresses of a component's address space. Program segments
+/// must lie in `[PROGRAM_START, PROGRAM_END)`.
+pub mod vaddr {
+    pub const PROGRAM_START: u64 = 0x0040_0000;
+    pub const PROGRAM_END: u64 = 0x0800_0000;
+    /// The component's archived `ComponentConfig`, read-only.
+    pub const CONFIG: u64 = 0x0800_0000;
+    /// Largest config archive.
+    pub const CONFIG_MAX_BYTES: u64 = 0x0010_0000;
+    /// The IPC buffer (one page).
+    pub const IPC_BUFFER: u64 = 0x0900_0000;
+    /// Top of the stack; the stack grows down from here and the page below
+    /// its lowest page is never mapped (guard).
+    pub const STACK_TOP: u64 = 0x0A00_0000;
+    /// Start of the heap.
+    pub const HEAP: u64 = 0x1000_0000;
+    /// Shared memory regions (rings) are placed from here up.
+    pub const SHARED: u64 = 0x4000_0000;
+    /// Device memory (MMIO) is placed from here up.
+    pub const DEVICE: u64 = 0x6000_0000;
+    /// End of the area the layout uses.
+    pub const END: u64 = 0x8000_0000;
+}
+
+// At a component's entry RDI holds `vaddr::CONFIG`, RSI `vaddr::IPC_BUFFER`
+// and RSP `vaddr::STACK_TOP`.
+
+/// Channel ids: a component names its channels `0..MAX_CHANNELS`.
+pub const MAX_CHANNELS: u8 = 63;
+
+/// Badges the runtime receives on its input endpoint.
+pub mod badge {
+    /// Set in the badge of a protected call; the low bits are the channel id.
+    pub const PROTECTED_CALL: u64 = 1 << 63;
+
+    /// Badge of a client's endpoint capability for channel `id` (as the
+    /// server names it).
+    pub const fn protected_call(id: u8) -> u64 {
+        PROTECTED_CALL | id as u64
+    }
+
+    /// Badge of a capability that signals channel `id` (as the receiver
+    /// names it): one bit per channel, so pending signals accumulate.
+    pub const fn notification(id: u8) -> u64 {
+        1 << id
+    }
+}
+
+/// Shared-memory rings: the first page of a ring's region is its control
+/// block (indices and sleep flags); slot `i` starts at
+/// `RING_SLOTS_OFFSET + i * slot_size`.
+pub const RING_SLOTS_OFFSET: u64 = PAGE_SIZE;
+
+/// Bytes of the shared region of a ring of `slot_count` slots of `slot_size` bytes.
+pub const fn ring_region_bytes(slot_count: u64, slot_size: u64) -> u64 {
+    RING_SLOTS_OFFSET + (slot_count * slot_size).div_ceil(PAGE_SIZE) * PAGE_SIZE
+}
