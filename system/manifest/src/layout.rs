@@ -25,6 +25,8 @@ pub mod slot {
     /// Where the runtime saves the reply capability of the call it is
     /// serving, so the supervisor can answer the caller if this component dies.
     pub const REPLY: u32 = 4;
+    /// The component's own CNode (for saving reply capabilities).
+    pub const CNODE: u32 = 5;
     /// First slot of the capabilities granted by the description.
     pub const FIRST_GRANT: u32 = 16;
 }
@@ -55,6 +57,16 @@ pub mod vaddr {
 
 // At a component's entry RDI holds `vaddr::CONFIG`, RSI `vaddr::IPC_BUFFER`
 // and RSP `vaddr::STACK_TOP`.
+
+/// Message labels between components and the supervisor (above the
+/// kernel's fault labels, within the 20-bit label field).
+pub mod label {
+    /// Component → supervisor (on the fault endpoint): "I have finished";
+    /// message register 0 holds the exit code (0 = success).
+    pub const EXIT: u64 = 0x5_0001;
+    /// Supervisor → caller: the server died while handling your call.
+    pub const SERVER_DIED: u64 = 0xF_FFFF;
+}
 
 /// Channel ids: a component names its channels `0..MAX_CHANNELS`.
 pub const MAX_CHANNELS: u8 = 63;
