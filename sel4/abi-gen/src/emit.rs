@@ -98,8 +98,104 @@ pub(crate) fn to_rust(abi: &Abi, config: &KernelConfig) -> String {
         &bootinfo,
     );
 
+    bitfield_modules(&mut out, abi);
     config_module(&mut out, config);
     out
+}
+
+const ALLOW_BITFIELD: &str =
+    "#[allow(non_snake_case, non_upper_case_globals, dead_code, clippy::module_inception)]";
+
+/// A `.bf` name as a Rust identifier (raw for keywords that allow it).
+fn ident(name: &str) -> String {
+    const STRICT: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern",
+        "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+        "mut", "pub", "ref", "return", "static", "struct", "trait", "true", "try", "type",
+        "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+        "override", "priv", "typeof", "unsized", "virtual", "yield",
+    ];
+    if STRICT.contains(&name) {
+        format!("r#{name}")
+    } else if matches!(name, "self" | "Self" | "super" | "crate" | "_") {
+        // Cannot be raw identifiers; never used by the kernel's `.bf` files.
+        format!("{name}_")
+    } else {
+        name.to_string()
+    }
+}
+
+fn origin_text(abi: &Abi, section: Section, name: &str) -> String {
+    match abi.origin(section, name) {
+        Some(o) => match o.line {
+            Some(line) => format!("{}:{line}", o.file.display()),
+            None => o.file.display().to_string(),
+        },
+        None => "generated".into(),
+    }
+}
+
+fn bitfield_modules(out: &mut String, abi: &Abi) {
+    let _ = writeln!(
+        out,
+        "\n/// Bitfield layouts of libsel4's `.bf` blocks: per field its word index\n\
+         /// (word 0 holds a block's lowest bits), the shift of its lowest bit in\n\
+         /// that word, and its width. For the fault blocks this is the kernel's\n\
+         /// `seL4_Fault_t` layout, not the fault message: message register indices\n\
+         /// are the `seL4_<Fault>_<Field>` values in `constants`.\n\
+         {ALLOW_BITFIELD}\npub mod bitfield {{"
+    );
+    for b in &abi.bitfields {
+        let _ = writeln!(
+            out,
+            "    /// `{}` ({}): {} word(s).\n    pub mod {} {{\n        /// Size in words.\n        pub const WORDS: usize = {};",
+            b.name,
+            origin_text(abi, Section::Bitfield, &b.name),
+            b.words,
+            ident(&b.name),
+            b.words
+        );
+        for f in &b.fields {
+            let _ = writeln!(
+                out,
+                "        /// `field {} {}`\n        pub mod {} {{ pub const WORD: usize = {}; pub const SHIFT: u32 = {}; pub const WIDTH: u32 = {}; }}",
+                f.name,
+                f.width,
+                ident(&f.name),
+                f.word,
+                f.shift,
+                f.width
+            );
+        }
+        out.push_str("    }\n");
+    }
+    out.push_str("}\n");
+
+    let _ = writeln!(
+        out,
+        "\n/// Tag values of libsel4's `.bf` tagged unions (the value of the tag field\n\
+         /// of each member block, e.g. `bitfield::VMFault::seL4_FaultType`).\n\
+         {ALLOW_BITFIELD}\npub mod tagged_union {{"
+    );
+    for u in &abi.tagged_unions {
+        let _ = writeln!(
+            out,
+            "    /// `{}` ({}): tag field `{}`.\n    pub mod {} {{",
+            u.name,
+            origin_text(abi, Section::TaggedUnion, &u.name),
+            u.tag_field,
+            ident(&u.name)
+        );
+        for (tag, value) in &u.tags {
+            let _ = writeln!(
+                out,
+                "        /// `tag {tag} {value}`\n        pub const {}: u64 = {value};",
+                ident(tag)
+            );
+        }
+        out.push_str("    }\n");
+    }
+    out.push_str("}\n");
 }
 
 fn module(

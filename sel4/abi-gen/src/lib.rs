@@ -4,7 +4,9 @@
 //! Inputs (relative to the kernel source root, the `seL4/` directory):
 //! the interface XML files (`libsel4/include/interfaces/sel4.xml` and the
 //! `sel4arch.xml` of the sel4_arch and arch layers), `include/api/syscall.xml`,
-//! and the C headers that only exist as C (object types, errors, constants).
+//! the C headers that only exist as C (object types, errors, constants), and
+//! the `.bf` bitfield files of libsel4 (`shared_types_<N>.bf`, `types_<N>.bf`
+//! for word size N, and the sel4_arch `types.bf` with what it includes).
 //! Conditions are evaluated against the kernel's `autoconf.h`
 //! ([`KernelConfig`]); nothing is hand-typed.
 //!
@@ -28,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bitfield;
 mod cheader;
 mod config;
 mod emit;
@@ -39,6 +42,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
+pub use bitfield::{Block, Field, TaggedUnion};
 pub use config::KernelConfig;
 
 /// What to generate the ABI from.
@@ -64,6 +68,10 @@ pub enum Section {
     Constant,
     /// Fixed slots of the root task's CNode and bootinfo constants.
     BootInfo,
+    /// A block of a `.bf` file (see [`Abi::bitfields`]).
+    Bitfield,
+    /// A `tagged_union` of a `.bf` file (see [`Abi::tagged_unions`]).
+    TaggedUnion,
 }
 
 /// Where a generated name was defined.
@@ -98,6 +106,12 @@ pub struct Abi {
     /// Enumerators and integer `#define`s of `bootinfo_types.h`: the slots
     /// where the kernel puts the root task's initial capabilities.
     pub bootinfo: Vec<(String, u64)>,
+    /// Blocks of libsel4's `.bf` files (`seL4_MessageInfo`, `seL4_CapRights`,
+    /// `Badge`, the fault blocks, ...): where each field lives.
+    pub bitfields: Vec<Block>,
+    /// Tagged unions of libsel4's `.bf` files (`seL4_CapData`, `seL4_Fault`)
+    /// and their tag values.
+    pub tagged_unions: Vec<TaggedUnion>,
     origins: HashMap<(Section, String), Origin>,
     input_files: Vec<PathBuf>,
 }
@@ -116,7 +130,7 @@ impl Abi {
 
     /// Rust source (no_std-compatible, no `use`s needed) to be `include!`d
     /// inside a module: modules `syscall`, `invocation`, `object_type`,
-    /// `error`, `constants` and `config`.
+    /// `error`, `constants`, `bootinfo`, `bitfield`, `tagged_union` and `config`.
     pub fn to_rust(&self, config: &KernelConfig) -> String {
         emit::to_rust(self, config)
     }
@@ -159,6 +173,34 @@ fn to_i64(name: &str, v: i128, file: &str) -> Result<i64> {
         .with_context(|| format!("{file}: `{name}` = {v} does not fit a signed 64-bit value"))
 }
 
+/// The kernel word size: `CONFIG_WORD_SIZE`, or else implied by the sel4_arch.
+fn word_size(inputs: &AbiInputs) -> Result<u32> {
+    let from_arch = match inputs.sel4_arch {
+        "x86_64" | "aarch64" | "riscv64" => Some(64),
+        "ia32" | "aarch32" | "arm_hyp" | "riscv32" => Some(32),
+        _ => None,
+    };
+    match inputs.config.int_value("CONFIG_WORD_SIZE") {
+        Some(v @ (32 | 64)) => {
+            let v = v as u32;
+            if from_arch.is_some_and(|a| a != v) {
+                bail!(
+                    "CONFIG_WORD_SIZE is {v} but sel4_arch `{}` is not {v}-bit",
+                    inputs.sel4_arch
+                );
+            }
+            Ok(v)
+        }
+        Some(v) => bail!("unsupported CONFIG_WORD_SIZE {v}"),
+        None => from_arch.ok_or_else(|| {
+            anyhow::anyhow!(
+                "no CONFIG_WORD_SIZE in the config and unknown word size of sel4_arch `{}`",
+                inputs.sel4_arch
+            )
+        }),
+    }
+}
+
 /// Generates the ABI numbers for `inputs.config`.
 pub fn generate(inputs: &AbiInputs) -> Result<Abi> {
     let root = inputs.source_root;
@@ -171,6 +213,8 @@ pub fn generate(inputs: &AbiInputs) -> Result<Abi> {
             errors: Vec::new(),
             constants: Vec::new(),
             bootinfo: Vec::new(),
+            bitfields: Vec::new(),
+            tagged_unions: Vec::new(),
             origins: HashMap::new(),
             input_files: Vec::new(),
         },
@@ -224,7 +268,10 @@ pub fn generate(inputs: &AbiInputs) -> Result<Abi> {
             Section::Constant,
             format!("libsel4/arch_include/{arch}/sel4/arch/constants.h"),
         ),
-        (Section::BootInfo, "libsel4/include/sel4/bootinfo_types.h".into()),
+        (
+            Section::BootInfo,
+            "libsel4/include/sel4/bootinfo_types.h".into(),
+        ),
     ];
     let mut scope = cheader::Scope::new(Some(inputs.config));
     // (section, file, name, line, enumerator value or macro definition)
@@ -279,7 +326,41 @@ pub fn generate(inputs: &AbiInputs) -> Result<Abi> {
                 .abi
                 .bootinfo
                 .push((name.clone(), to_u64(&name, value, &rel)?)),
-            Section::Syscall | Section::Invocation => unreachable!("not from C headers"),
+            Section::Syscall | Section::Invocation | Section::Bitfield | Section::TaggedUnion => {
+                unreachable!("not from C headers")
+            }
+        }
+    }
+
+    // Bitfields, one unit per top-level `.bf` file as the kernel build runs
+    // `bitfield_gen.py` once per file.
+    let word_size = word_size(inputs)?;
+    let includes = bitfield::IncludePath {
+        root,
+        dirs: vec![
+            "libsel4/include".into(),
+            format!("libsel4/arch_include/{arch}"),
+            format!("libsel4/sel4_arch_include/{sel4_arch}"),
+        ],
+    };
+    for rel in [
+        format!("libsel4/include/sel4/shared_types_{word_size}.bf"),
+        format!("libsel4/include/sel4/types_{word_size}.bf"),
+        format!("libsel4/sel4_arch_include/{sel4_arch}/sel4/sel4_arch/types.bf"),
+    ] {
+        let unit = bitfield::read_unit(&rel, &includes, inputs.config)?;
+        for (block, file, line) in unit.blocks {
+            c.add_origin(Section::Bitfield, &block.name, &file, Some(line as u32))?;
+            c.abi.bitfields.push(block);
+        }
+        for (u, file, line) in unit.unions {
+            c.add_origin(Section::TaggedUnion, &u.name, &file, Some(line as u32))?;
+            c.abi.tagged_unions.push(u);
+        }
+        for f in unit.files {
+            if !c.abi.input_files.contains(&f) {
+                c.abi.input_files.push(f);
+            }
         }
     }
     if let Some(p) = inputs.config.path() {

@@ -5,6 +5,13 @@
 //! headers (`-E -dD`) to list every enumerator and integer `#define` that
 //! exists in that config, and a compiled C program prints their values.
 //! The result must equal `generate()`'s output name by name.
+//!
+//! The bitfield layouts are checked the same way: the `.bf` files are run
+//! through `gcc -E -P` (as libsel4's Makefile runs `cpp -P`) and the kernel's
+//! `bitfield_gen.py`; a C probe sets each field of each block to all ones with
+//! the generated `_set_` functions on a `_new` value of zeros, prints which
+//! bits changed, finds each tagged union's tag field by probing its
+//! `_get_<tag>` function bit by bit, and prints the tag enumerators.
 
 mod common;
 
@@ -14,14 +21,15 @@ use std::process::Command;
 
 use common::*;
 use sel4_abi_gen::{Abi, Section};
+use std::collections::BTreeSet;
 
 const PYTHON: &str = "/usr/bin/python3";
 const INSTALL_HINT: &str =
-    "install them with `apt-get install python3-tempita python3-ply python3-lxml gcc`";
+    "install them with `apt-get install python3-tempita python3-ply python3-lxml python3-six gcc`";
 
 fn require_tools() {
     let py = Command::new(PYTHON)
-        .args(["-c", "import ply, tempita, lxml"])
+        .args(["-c", "import ply, tempita, lxml, six"])
         .output();
     match py {
         Ok(o) if o.status.success() => {}
@@ -435,4 +443,363 @@ fn drift_exotic_config() {
 fn drift_stock_config() {
     let source = sel4_source();
     check("stock pc99 config", &stock_with(&source, &[]));
+}
+
+// ---------------------------------------------------------------------------
+// Bitfields.
+
+/// field -> (word, shift, width)
+type BfFields = BTreeMap<String, (usize, u32, u32)>;
+
+/// Per block: word count and fields; per tagged union: (tag -> value).
+#[derive(Debug, Default, PartialEq)]
+struct BfValues {
+    blocks: BTreeMap<String, (usize, BfFields)>,
+    unions: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+/// The `.bf` inputs of an x86_64 build: (output stem, file).
+const BF_FILES: &[(&str, &str)] = &[
+    ("shared_types", "libsel4/include/sel4/shared_types_64.bf"),
+    ("types", "libsel4/include/sel4/types_64.bf"),
+    (
+        "sel4_arch_types",
+        "libsel4/sel4_arch_include/x86_64/sel4/sel4_arch/types.bf",
+    ),
+];
+
+/// The names `bitfield_gen.py` put into a header.
+#[derive(Debug, Default)]
+struct HeaderNames {
+    structs: Vec<String>,
+    /// union -> [(tag, enumerator)]
+    unions: BTreeMap<String, Vec<String>>,
+    /// function name -> argument count
+    news: BTreeMap<String, usize>,
+    getters: BTreeSet<String>,
+}
+
+fn header_names(text: &str, names: &mut HeaderNames) {
+    let mut in_enum: Option<String> = None;
+    for line in text.lines() {
+        if let Some(u) = &in_enum {
+            if line.starts_with('}') {
+                in_enum = None;
+            } else if let Some(name) = line.split_whitespace().next() {
+                let tag = name
+                    .strip_prefix(&format!("{u}_"))
+                    .unwrap_or_else(|| panic!("enum entry `{name}` of {u}"));
+                names.unions.get_mut(u).unwrap().push(tag.to_string());
+            }
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("struct ") {
+            if let Some(n) = rest.strip_suffix(" {") {
+                names.structs.push(n.to_string());
+            }
+        } else if let Some(rest) = line.strip_prefix("enum ") {
+            if let Some(u) = rest.strip_suffix("_tag {") {
+                names.unions.insert(u.to_string(), Vec::new());
+                in_enum = Some(u.to_string());
+            }
+        } else if let Some((func, args)) = line.split_once('(') {
+            let is_ident = |s: &str| {
+                !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+            };
+            if !is_ident(func) || !line.ends_with(") {") {
+                continue;
+            }
+            if func.ends_with("_new") && !func.ends_with("_ptr_new") {
+                let args = args.trim_end_matches(") {");
+                let n = if args == "void" {
+                    0
+                } else {
+                    args.split(',').count()
+                };
+                names.news.insert(func.to_string(), n);
+            } else if func.contains("_get_") && !func.contains("_ptr_get_") {
+                names.getters.insert(func.to_string());
+            }
+        }
+    }
+}
+
+fn fields_with_prefix(getters: &BTreeSet<String>, prefix: &str) -> Vec<String> {
+    getters
+        .iter()
+        .filter_map(|g| g.strip_prefix(prefix))
+        .filter(|f| !f.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A `_new(0, ..., 0)` call.
+fn zero_new(names: &HeaderNames, func: &str) -> String {
+    let n = *names
+        .news
+        .get(func)
+        .unwrap_or_else(|| panic!("no {func} in the generated headers"));
+    format!("{func}({})", vec!["0"; n].join(", "))
+}
+
+/// Converts a single-word bit mask to (shift, width); it must be contiguous.
+fn mask_to_field(what: &str, mask: u64) -> (u32, u32) {
+    let shift = mask.trailing_zeros();
+    let width = mask.count_ones();
+    let expected = if width == 64 {
+        u64::MAX
+    } else {
+        ((1u64 << width) - 1) << shift
+    };
+    assert_eq!(mask, expected, "{what}: bits {mask:#x} are not contiguous");
+    (shift, width)
+}
+
+fn bitfield_c_side(source: &Path, work: &Path) -> BfValues {
+    let tools = work.join("bftools");
+    std::fs::create_dir_all(&tools).unwrap();
+    for (from, name) in [
+        ("libsel4/tools/bitfield_gen.py", "bitfield_gen.py"),
+        // Its imports, which live in the kernel's top-level tools folder.
+        ("tools/lex.py", "lex.py"),
+        ("tools/umm.py", "umm.py"),
+    ] {
+        std::fs::copy(source.join(from), tools.join(name))
+            .unwrap_or_else(|e| panic!("copying {from}: {e}"));
+    }
+    let gen = work.join("bfgen");
+    std::fs::create_dir_all(&gen).unwrap();
+    let cpp_includes = [
+        work.join("cfg"),
+        source.join("libsel4/include"),
+        source.join("libsel4/arch_include/x86"),
+        source.join("libsel4/sel4_arch_include/x86_64"),
+    ];
+    let mut names = HeaderNames::default();
+    let mut probe = String::from(
+        "#include <stdio.h>\n#include <string.h>\n\
+         #define CONST __attribute__((__const__))\n#define PURE __attribute__((__pure__))\n\
+         #define LIBSEL4_INLINE_FUNC static inline\n",
+    );
+    for (stem, bf) in BF_FILES {
+        let pbf = gen.join(format!("{stem}.pbf"));
+        let pre = run(Command::new("gcc")
+            .args(["-E", "-P", "-x", "c"])
+            .args(cpp_includes.iter().map(|d| format!("-I{}", d.display())))
+            .arg(source.join(bf)));
+        write(&pbf, &pre);
+        let header = gen.join(format!("{stem}_gen.h"));
+        run(Command::new(PYTHON)
+            .current_dir(work)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("PYTHONPATH", &tools)
+            .arg(tools.join("bitfield_gen.py"))
+            .args(["--environment", "libsel4"])
+            .arg(&pbf)
+            .arg(&header));
+        header_names(&std::fs::read_to_string(&header).unwrap(), &mut names);
+        probe.push_str(&format!("#include \"{}\"\n", header.display()));
+    }
+    assert!(
+        names.structs.len() >= 5 && names.unions.len() >= 2,
+        "suspiciously few blocks from bitfield_gen.py: {names:?}"
+    );
+
+    // Our stand-ins: plain integer types and no assertions, so that setting
+    // a field to ~0 writes exactly the field's bits.
+    let shim = work.join("bfshim");
+    write(
+        &shim.join("sel4/simple_types.h"),
+        "#pragma once\ntypedef unsigned char seL4_Uint8;\ntypedef unsigned short seL4_Uint16;\n\
+         typedef unsigned int seL4_Uint32;\ntypedef unsigned long long seL4_Uint64;\n",
+    );
+    write(
+        &shim.join("sel4/debug_assert.h"),
+        "#pragma once\n#define seL4_DebugAssert(e) ((void)0)\n",
+    );
+
+    probe.push_str(
+        "#define NWORDS(x) (sizeof((x).words) / sizeof((x).words[0]))\n\
+         #define WBITS(x) (8 * sizeof((x).words[0]))\n\
+         #define DIFF(block, field, a, b) do { \\\n\
+             for (unsigned i = 0; i < NWORDS(a); i++) \\\n\
+                 if ((a).words[i] != (b).words[i]) \\\n\
+                     printf(\"F %s %s %u %llx\\n\", block, field, i, \\\n\
+                            (unsigned long long)((a).words[i] ^ (b).words[i])); \\\n\
+         } while (0)\n\
+         int main(void) {\n",
+    );
+    let unions: BTreeSet<&String> = names.unions.keys().collect();
+    for s in names.structs.iter().filter(|s| !unions.contains(s)) {
+        let fields = fields_with_prefix(&names.getters, &format!("{s}_get_"));
+        probe.push_str(&format!(
+            "    {{\n        {s}_t z = {};\n        printf(\"W {s} %u\\n\", (unsigned)NWORDS(z));\n",
+            zero_new(&names, &format!("{s}_new"))
+        ));
+        for f in fields {
+            probe.push_str(&format!(
+                "        {{ {s}_t v = {s}_set_{f}(z, ~0ull); DIFF(\"{s}\", \"{f}\", v, z); }}\n"
+            ));
+        }
+        probe.push_str("    }\n");
+    }
+    for (u, tags) in &names.unions {
+        let tag_getters = fields_with_prefix(&names.getters, &format!("{u}_get_"));
+        let tag_field = tag_getters
+            .iter()
+            .find(|g| !tags.iter().any(|t| g.starts_with(&format!("{t}_"))))
+            .unwrap_or_else(|| panic!("no tag getter for {u}"));
+        for t in tags {
+            probe.push_str(&format!(
+                "    printf(\"T {u} {t} %lld\\n\", (long long){u}_{t});\n    {{\n        \
+                 {u}_t z = {};\n        printf(\"W {t} %u\\n\", (unsigned)NWORDS(z));\n",
+                zero_new(&names, &format!("{u}_{t}_new"))
+            ));
+            for f in fields_with_prefix(&names.getters, &format!("{u}_{t}_get_")) {
+                probe.push_str(&format!(
+                    "        {{ {u}_t v = {u}_{t}_set_{f}(z, ~0ull); DIFF(\"{t}\", \"{f}\", v, z); }}\n"
+                ));
+            }
+            // The tag field: which single bits does the tag getter see?
+            probe.push_str(&format!(
+                "        for (unsigned i = 0; i < NWORDS(z); i++) {{\n            \
+                 unsigned long long m = 0;\n            \
+                 for (unsigned b = 0; b < WBITS(z); b++) {{\n                \
+                 {u}_t p; memset(&p, 0, sizeof p); p.words[i] = 1ull << b;\n                \
+                 if ({u}_get_{tag_field}(p) != 0) m |= 1ull << b;\n            }}\n            \
+                 if (m) printf(\"F {t} {tag_field} %u %llx\\n\", i, m);\n        }}\n    }}\n"
+            ));
+        }
+    }
+    probe.push_str("    return 0;\n}\n");
+    let probe_c = work.join("bfprobe.c");
+    write(&probe_c, &probe);
+    let exe = work.join("bfprobe");
+    run(Command::new("gcc")
+        .args([
+            "-std=gnu11",
+            "-Wall",
+            "-Werror",
+            "-Wno-unused-function",
+            "-o",
+        ])
+        .arg(&exe)
+        .arg(format!("-I{}", shim.display()))
+        .arg(format!("-I{}", work.join("cfg").display()))
+        .arg(&probe_c));
+    let printed = run(&mut Command::new(&exe));
+
+    let mut values = BfValues::default();
+    for line in printed.lines() {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        match w.as_slice() {
+            ["W", block, n] => {
+                values.blocks.entry(block.to_string()).or_default().0 = n.parse().unwrap();
+            }
+            ["F", block, field, word, mask] => {
+                let mask = u64::from_str_radix(mask, 16).unwrap();
+                let (shift, width) = mask_to_field(&format!("{block}.{field}"), mask);
+                let old = values
+                    .blocks
+                    .entry(block.to_string())
+                    .or_default()
+                    .1
+                    .insert(field.to_string(), (word.parse().unwrap(), shift, width));
+                assert!(old.is_none(), "C: {block}.{field} spans several words");
+            }
+            ["T", union, tag, v] => {
+                values
+                    .unions
+                    .entry(union.to_string())
+                    .or_default()
+                    .insert(tag.to_string(), v.parse().unwrap());
+            }
+            _ => panic!("unexpected probe output `{line}`"),
+        }
+    }
+    values
+}
+
+fn bitfield_rust_side(abi: &Abi) -> BfValues {
+    let mut values = BfValues::default();
+    for b in &abi.bitfields {
+        let fields = b
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), (f.word, f.shift, f.width)))
+            .collect();
+        assert!(
+            values
+                .blocks
+                .insert(b.name.clone(), (b.words, fields))
+                .is_none(),
+            "generate(): block {} twice",
+            b.name
+        );
+    }
+    for u in &abi.tagged_unions {
+        values
+            .unions
+            .insert(u.name.clone(), u.tags.iter().cloned().collect());
+    }
+    values
+}
+
+fn check_bitfields(label: &str, autoconf: &str) {
+    require_tools();
+    let source = sel4_source();
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(work.path().join("cfg")).unwrap();
+    let (_, abi) = generate_for(&source, &work.path().join("cfg"), autoconf);
+    let c = bitfield_c_side(&source, work.path());
+    let rust = bitfield_rust_side(&abi);
+    assert!(
+        c.blocks.contains_key("seL4_MessageInfo") && c.unions.contains_key("seL4_Fault"),
+        "{label}: the C side lacks the basic blocks: {c:?}"
+    );
+    let mut problems = Vec::new();
+    let all_blocks: BTreeSet<&String> = c.blocks.keys().chain(rust.blocks.keys()).collect();
+    for b in all_blocks {
+        match (c.blocks.get(b), rust.blocks.get(b)) {
+            (Some(cb), Some(rb)) if cb != rb => {
+                problems.push(format!("block {b}: C has {cb:?}, generate() has {rb:?}"))
+            }
+            (Some(_), None) => problems.push(format!("block {b}: generate() lacks it")),
+            (None, Some(_)) => problems.push(format!("block {b}: C lacks it")),
+            _ => {}
+        }
+    }
+    if c.unions != rust.unions {
+        problems.push(format!(
+            "tagged unions: C has {:?}, generate() has {:?}",
+            c.unions, rust.unions
+        ));
+    }
+    assert!(
+        problems.is_empty(),
+        "{label}: {} bitfield difference(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn bitfield_drift_board_config() {
+    let source = sel4_source();
+    check_bitfields("board config", &board_autoconf(&source));
+}
+
+#[test]
+fn bitfield_drift_exotic_config() {
+    let source = sel4_source();
+    check_bitfields(
+        "VT-x/SMP/debug-API/benchmark config",
+        &exotic_autoconf(&source),
+    );
+}
+
+#[test]
+fn bitfield_drift_stock_config() {
+    let source = sel4_source();
+    check_bitfields("stock pc99 config", &stock_with(&source, &[]));
 }

@@ -31,6 +31,14 @@ fn emitted_rust_compiles_in_no_std_and_keeps_values() {
         "    pub const CONFIG_DEBUG_BUILD: u64 = 1;",
         "    pub const CONFIG_USER_EXTRA_CFLAGS: &str = \"-D_XOPEN_SOURCE=700\";",
         "#[allow(non_upper_case_globals, dead_code)]\npub mod config {",
+        "pub mod bitfield {",
+        "    /// `seL4_MessageInfo` (libsel4/include/sel4/shared_types_64.bf:17): 1 word(s).\n    pub mod seL4_MessageInfo {",
+        "        pub mod label { pub const WORD: usize = 0; pub const SHIFT: u32 = 12; pub const WIDTH: u32 = 20; }",
+        "        pub mod FSR { pub const WORD: usize = 1; pub const SHIFT: u32 = 0; pub const WIDTH: u32 = 64; }",
+        "pub mod tagged_union {",
+        "    pub mod seL4_Fault {",
+        "        pub const VMFault: u64 = 5;",
+        "        pub const Guard: u64 = 1;",
     ] {
         assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
     }
@@ -60,7 +68,13 @@ fn emitted_rust_compiles_in_no_std_and_keeps_values() {
          const _: () = assert!(abi::object_type::seL4_CapTableObject == 4);\n\
          const _: () = assert!(abi::error::seL4_NumErrors == 11);\n\
          const _: () = assert!(abi::constants::seL4_MsgMaxLength == 120);\n\
-         const _: &str = abi::config::CONFIG_KERNEL_CFLAGS;\n",
+         const _: &str = abi::config::CONFIG_KERNEL_CFLAGS;\n\
+         const _: () = assert!(abi::bitfield::seL4_MessageInfo::WORDS == 1);\n\
+         const _: () = assert!(abi::bitfield::seL4_MessageInfo::label::SHIFT == 12);\n\
+         const _: () = assert!(abi::bitfield::Badge::Badge::WIDTH == 28);\n\
+         const _: () = assert!(abi::bitfield::VMFault::IP::WORD == 4);\n\
+         const _: () = assert!(abi::tagged_union::seL4_Fault::VMFault == 5);\n\
+         const _: () = assert!(abi::tagged_union::seL4_CapData::Guard == 1);\n",
     )
     .unwrap();
     let out = Command::new("rustc")

@@ -155,3 +155,184 @@ fn unsupported_constructs_are_errors_naming_file_and_line() {
     assert!(err.contains(&expected), "{err}");
     assert!(err.contains("sizeof"), "{err}");
 }
+
+fn field(abi: &sel4_abi_gen::Abi, block: &str, field: &str) -> (usize, u32, u32) {
+    let b = abi
+        .bitfields
+        .iter()
+        .find(|b| b.name == block)
+        .unwrap_or_else(|| panic!("block `{block}` not generated"));
+    let f = b
+        .field(field)
+        .unwrap_or_else(|| panic!("field `{block}.{field}` not generated"));
+    (f.word, f.shift, f.width)
+}
+
+fn tags(abi: &sel4_abi_gen::Abi, union: &str) -> Vec<(String, u64)> {
+    abi.tagged_unions
+        .iter()
+        .find(|u| u.name == union)
+        .unwrap_or_else(|| panic!("tagged union `{union}` not generated"))
+        .tags
+        .clone()
+}
+
+fn owned(list: &[(&str, u64)]) -> Vec<(String, u64)> {
+    list.iter().map(|(n, v)| (n.to_string(), *v)).collect()
+}
+
+#[test]
+fn bitfield_known_values() {
+    let source = sel4_source();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, abi) = generate_for(&source, dir.path(), &board_autoconf(&source));
+    // (block, field, word, shift, width)
+    let known = [
+        ("seL4_MessageInfo", "label", 0, 12, 20),
+        ("seL4_MessageInfo", "capsUnwrapped", 0, 9, 3),
+        ("seL4_MessageInfo", "extraCaps", 0, 7, 2),
+        ("seL4_MessageInfo", "length", 0, 0, 7),
+        ("seL4_CapRights", "capAllowWrite", 0, 0, 1),
+        ("seL4_CapRights", "capAllowRead", 0, 1, 1),
+        ("seL4_CapRights", "capAllowGrant", 0, 2, 1),
+        ("seL4_PrioProps", "prio", 0, 0, 8),
+        ("seL4_PrioProps", "mcp", 0, 8, 8),
+        ("Badge", "Badge", 0, 0, 28),
+        ("Badge", "CapDataType", 0, 31, 1),
+        ("Guard", "GuardSize", 0, 2, 6),
+        ("Guard", "GuardBits", 0, 8, 18),
+        ("Guard", "CapDataType", 0, 31, 1),
+        // Multi-word blocks: word 0 holds the lowest bits.
+        ("VMFault", "seL4_FaultType", 0, 0, 3),
+        ("VMFault", "FSR", 1, 0, 64),
+        ("VMFault", "IP", 4, 0, 64),
+        ("UnknownSyscall", "Syscall", 1, 0, 64),
+        ("UnknownSyscall", "RAX", 19, 0, 64),
+    ];
+    for (block, f, word, shift, width) in known {
+        assert_eq!(field(&abi, block, f), (word, shift, width), "{block}.{f}");
+    }
+    let words = |name: &str| abi.bitfields.iter().find(|b| b.name == name).unwrap().words;
+    assert_eq!(words("seL4_MessageInfo"), 1);
+    assert_eq!(words("VMFault"), 20);
+    let names: Vec<&str> = abi.bitfields.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "seL4_MessageInfo",
+            "seL4_PrioProps",
+            "seL4_CapRights",
+            "Guard",
+            "Badge",
+            "VMFault",
+            "NullFault",
+            "CapFault",
+            "UnknownSyscall",
+            "UserException"
+        ]
+    );
+    assert_eq!(
+        tags(&abi, "seL4_CapData"),
+        owned(&[("Badge", 0), ("Guard", 1)])
+    );
+    assert_eq!(
+        tags(&abi, "seL4_Fault"),
+        owned(&[
+            ("NullFault", 0),
+            ("CapFault", 1),
+            ("UnknownSyscall", 2),
+            ("UserException", 3),
+            ("VMFault", 5)
+        ])
+    );
+    let fault = abi
+        .tagged_unions
+        .iter()
+        .find(|u| u.name == "seL4_Fault")
+        .unwrap();
+    assert_eq!(fault.tag_field, "seL4_FaultType");
+    let o = abi
+        .origin(sel4_abi_gen::Section::TaggedUnion, "seL4_Fault")
+        .unwrap();
+    assert_eq!(
+        o.file,
+        std::path::Path::new("libsel4/arch_include/x86/sel4/arch/shared_types.bf")
+    );
+    let o = abi
+        .origin(sel4_abi_gen::Section::Bitfield, "seL4_MessageInfo")
+        .unwrap();
+    assert_eq!(
+        (o.file.as_path(), o.line),
+        (
+            std::path::Path::new("libsel4/include/sel4/shared_types_64.bf"),
+            Some(17)
+        )
+    );
+    for f in [
+        "libsel4/include/sel4/shared_types_64.bf",
+        "libsel4/include/sel4/types_64.bf",
+        "libsel4/sel4_arch_include/x86_64/sel4/sel4_arch/types.bf",
+        "libsel4/arch_include/x86/sel4/arch/shared_types.bf",
+    ] {
+        assert!(
+            abi.input_files().iter().any(|p| p.ends_with(f)),
+            "{f} not in input_files: {:?}",
+            abi.input_files()
+        );
+    }
+
+    // The hardware debug API adds DebugException (block and tag 4).
+    let (_, exotic) = generate_for(&source, dir.path(), &exotic_autoconf(&source));
+    assert_eq!(
+        tags(&exotic, "seL4_Fault"),
+        owned(&[
+            ("NullFault", 0),
+            ("CapFault", 1),
+            ("UnknownSyscall", 2),
+            ("UserException", 3),
+            ("DebugException", 4),
+            ("VMFault", 5)
+        ])
+    );
+    assert_eq!(field(&exotic, "DebugException", "FaultIP"), (4, 0, 64));
+    assert!(!abi.bitfields.iter().any(|b| b.name == "DebugException"));
+}
+
+#[test]
+fn bitfield_errors_name_file_and_line() {
+    let source = sel4_source();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("seL4");
+    copy_tree(&source.join("libsel4"), &root.join("libsel4"));
+    copy_tree(&source.join("include/api"), &root.join("include/api"));
+    let bf = root.join("libsel4/include/sel4/shared_types_64.bf");
+    let text = std::fs::read_to_string(&bf).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("field capsUnwrapped 3"))
+        .unwrap()
+        + 1;
+    std::fs::write(
+        &bf,
+        text.replace("field capsUnwrapped 3", "field capsUnwrapped 4"),
+    )
+    .unwrap();
+    let config =
+        sel4_abi_gen::KernelConfig::from_autoconf_str(&board_autoconf(&source), "autoconf.h")
+            .unwrap();
+    let err = format!(
+        "{:#}",
+        sel4_abi_gen::generate(&sel4_abi_gen::AbiInputs {
+            source_root: &root,
+            arch: "x86",
+            sel4_arch: "x86_64",
+            config: &config,
+        })
+        .unwrap_err()
+    );
+    assert!(
+        err.contains("libsel4/include/sel4/shared_types_64.bf:17")
+            && err.contains("not a multiple of the base 64"),
+        "{err} (edited line {line})"
+    );
+}
