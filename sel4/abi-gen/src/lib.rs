@@ -272,6 +272,11 @@ pub fn generate(inputs: &AbiInputs) -> Result<Abi> {
             Section::BootInfo,
             "libsel4/include/sel4/bootinfo_types.h".into(),
         ),
+        // Message-register layout of capability faults.
+        (
+            Section::Constant,
+            "libsel4/include/sel4/shared_types.h".into(),
+        ),
     ];
     let mut scope = cheader::Scope::new(Some(inputs.config));
     // (section, file, name, line, enumerator value or macro definition)
@@ -287,8 +292,10 @@ pub fn generate(inputs: &AbiInputs) -> Result<Abi> {
             .map(|e| (e.line, e.name, Ok(e.value)))
             .collect();
         for (name, line, def) in pre.defines {
-            // Header guards and other empty or function-like macros are no numbers.
-            if def.params.is_none() && !def.body.is_empty() {
+            // Header guards and other empty or function-like macros are no
+            // numbers; neither is a call of a C function (shared_types.h's
+            // `#define seL4_ReadWrite seL4_CapRights_new(0, 1, 1)`).
+            if def.params.is_none() && !def.body.is_empty() && !is_c_function_call(&def, &scope) {
                 items.push((line, name, Err(def)));
             }
         }
@@ -367,4 +374,15 @@ pub fn generate(inputs: &AbiInputs) -> Result<Abi> {
         c.abi.input_files.push(p.to_path_buf());
     }
     Ok(c.abi)
+}
+
+/// A macro whose body starts with a call of something that is not a
+/// function-like macro: a C function, whose value no header evaluation gives.
+fn is_c_function_call(def: &expr::MacroDef, scope: &cheader::Scope) -> bool {
+    match def.body.as_slice() {
+        [expr::Tok::Ident(name), expr::Tok::Punct("("), ..] => {
+            !scope.local_macros().any(|(n, m)| n == name && m.params.is_some())
+        }
+        _ => false,
+    }
 }

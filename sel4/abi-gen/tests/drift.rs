@@ -126,7 +126,8 @@ fn write_shims(work: &Path) -> PathBuf {
         &shim.join("abi_probe_types.h"),
         "#pragma once\ntypedef unsigned long seL4_Word;\ntypedef unsigned char seL4_Uint8;\n\
          typedef seL4_Word seL4_NodeId;\ntypedef seL4_Word seL4_Domain;\n\
-         typedef struct seL4_IPCBuffer_ seL4_IPCBuffer;\n#define SEL4_PACKED __attribute__((packed))\n",
+         typedef seL4_Word seL4_CPtr;\ntypedef struct { seL4_Word words[1]; } seL4_MessageInfo_t;\n\
+         #define SEL4_PACKED __attribute__((packed))\n",
     );
     shim
 }
@@ -143,6 +144,7 @@ const PROBE_INCLUDES: &str = "\
 #include <sel4/errors.h>
 #include <sel4/constants.h>
 #include <sel4/arch/constants.h>
+#include <sel4/shared_types.h>
 #include <sel4/bootinfo_types.h>
 ";
 
@@ -165,6 +167,7 @@ fn section_of(file: &str) -> Option<Section> {
         ("libsel4/include/sel4/errors.h", Section::Error),
         ("libsel4/include/sel4/constants.h", Section::Constant),
         ("libsel4/include/sel4/bootinfo_types.h", Section::BootInfo),
+        ("libsel4/include/sel4/shared_types.h", Section::Constant),
         (
             "libsel4/sel4_arch_include/x86_64/sel4/sel4_arch/constants.h",
             Section::Constant,
@@ -185,6 +188,9 @@ fn section_of(file: &str) -> Option<Section> {
 fn names_from_preprocessed(text: &str) -> Vec<(Section, String)> {
     let mut names = Vec::new();
     let mut file = String::new();
+    // Function-like macros seen so far: a body calling anything else calls
+    // a C function and is no number.
+    let mut function_macros = std::collections::BTreeSet::new();
     // (token, section of the file it came from)
     let mut toks: Vec<(String, Option<Section>)> = Vec::new();
     for line in text.lines() {
@@ -201,9 +207,22 @@ fn names_from_preprocessed(text: &str) -> Vec<(Section, String)> {
                 .unwrap_or(def.len());
             let (name, body) = def.split_at(name_len);
             let function_like = body.starts_with('(');
-            if let (Some(s), false, false) =
-                (section_of(&file), function_like, body.trim().is_empty())
-            {
+            if function_like {
+                function_macros.insert(name.to_string());
+            }
+            let trimmed = body.trim();
+            let callee_len = trimmed
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(trimmed.len());
+            let calls_c_function = callee_len > 0
+                && trimmed[callee_len..].trim_start().starts_with('(')
+                && !function_macros.contains(&trimmed[..callee_len]);
+            if let (Some(s), false, false, false) = (
+                section_of(&file),
+                function_like,
+                trimmed.is_empty(),
+                calls_c_function,
+            ) {
                 names.push((s, name.to_string()));
             }
             continue;
