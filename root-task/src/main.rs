@@ -1,21 +1,62 @@
-//! The sel4-wasm root task.
-//!
-//! For now it reports what the kernel handed it and checks the kernel
-//! interface end to end (object creation, capability copies with badges,
-//! notifications), then ends the system.
+//! The sel4-wasm root task: checks the kernel interface, builds every
+//! protection domain of the embedded system, starts them and supervises them
+//! until the system ends.
 #![no_std]
 #![no_main]
 
+extern crate alloc;
+
+mod boot_image;
+mod objects;
+mod pd;
 mod self_check;
 mod summary;
+mod supervisor;
+mod system;
+mod vspace;
+
+use alloc::vec::Vec;
+use core::fmt;
 
 use sel4_root_task::BootInfo;
 
 sel4_root_task::main!(main);
 
-fn main(bootinfo: &BootInfo) -> Result<(), self_check::CheckError> {
+enum RootTaskError {
+    SelfCheck(self_check::CheckError),
+    BootImage(&'static str),
+    Build(pd::BuildError),
+    Halted { component: &'static str },
+    TasksFailed(Vec<&'static str>),
+}
+
+impl fmt::Display for RootTaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RootTaskError::SelfCheck(e) => e.fmt(f),
+            RootTaskError::BootImage(e) => f.write_str(e),
+            RootTaskError::Build(e) => e.fmt(f),
+            RootTaskError::Halted { component } => write!(f, "halted by a fault of `{component}` (restart policy halt-system)"),
+            RootTaskError::TasksFailed(names) => write!(f, "components exited with failure: {}", names.join(", ")),
+        }
+    }
+}
+
+fn main(bootinfo: &BootInfo) -> Result<(), RootTaskError> {
     summary::print(bootinfo);
-    self_check::run(bootinfo)?;
-    log::info!("root task finished: all checks passed");
-    Ok(())
+    let mut objects = objects::ObjectAllocator::new(bootinfo);
+    self_check::run(&mut objects).map_err(RootTaskError::SelfCheck)?;
+    let image = boot_image::boot_image().map_err(RootTaskError::BootImage)?;
+    let mut system = system::System::build(image, objects).map_err(RootTaskError::Build)?;
+    system.start().map_err(RootTaskError::Build)?;
+    let outcome = supervisor::supervise(&mut system);
+    system.print_summary();
+    match outcome {
+        supervisor::Outcome::TasksEnded { failed } if failed.is_empty() => {
+            log::info!("root task finished: all tasks ended");
+            Ok(())
+        }
+        supervisor::Outcome::TasksEnded { failed } => Err(RootTaskError::TasksFailed(failed)),
+        supervisor::Outcome::Halted { component } => Err(RootTaskError::Halted { component }),
+    }
 }

@@ -3,10 +3,11 @@
 //! notification, identify capabilities, and use the IO-port capability.
 
 use core::fmt;
-use core::ops::Range;
 
-use sel4_root_task::sel4::{self, cap, CPtr, CapRights, ObjectBlueprint, Word};
-use sel4_root_task::{init_caps, BootInfo};
+use sel4_root_task::init_caps;
+use sel4_root_task::sel4::{self, cap, CapRights, ObjectBlueprint, Word};
+
+use crate::objects::ObjectAllocator;
 
 #[derive(Debug)]
 pub enum CheckError {
@@ -37,31 +38,20 @@ fn expect(step: &'static str, expected: Word, got: Word) -> Result<(), CheckErro
     if expected == got { Ok(()) } else { Err(CheckError::Mismatch { step, expected, got }) }
 }
 
-/// Free slots of the root CNode, handed out in order.
-struct FreeSlots(Range<Word>);
-
-impl FreeSlots {
-    fn next(&mut self) -> Result<CPtr, CheckError> {
-        self.0.next().map(CPtr::from_bits).ok_or(CheckError::NoFreeSlots)
-    }
-}
-
 const BADGE: Word = 0x5a;
 
-pub fn run(bootinfo: &BootInfo) -> Result<(), CheckError> {
-    let mut slots = FreeSlots(bootinfo.empty().range());
+pub fn run(objects: &mut ObjectAllocator) -> Result<(), CheckError> {
     let cnode = init_caps::CNODE;
-
-    // The smallest RAM untyped that holds a page: objects come from there.
-    let (untyped, _) = bootinfo
-        .untypeds()
-        .filter(|(_, d)| !d.is_device() && d.size_bits() >= 12)
-        .min_by_key(|(_, d)| d.size_bits())
-        .ok_or(CheckError::NoRamUntyped)?;
-
-    let endpoint: cap::Endpoint = slots.next()?.cast();
-    let notification: cap::Notification = slots.next()?.cast();
-    let badged: cap::Notification = slots.next()?.cast();
+    // A page of untyped memory of our own: objects come from there, so this
+    // check does not disturb the allocator's bookkeeping of other untypeds.
+    let untyped: cap::Untyped = objects
+        .make(ObjectBlueprint::Untyped { size_bits: 12 }, "the self-check's untyped")
+        .map_err(|_| CheckError::NoRamUntyped)?
+        .cast();
+    let mut slot = || objects.slot("the self-check").map_err(|_| CheckError::NoFreeSlots);
+    let endpoint: cap::Endpoint = slot()?.cast();
+    let notification: cap::Notification = slot()?.cast();
+    let badged: cap::Notification = slot()?.cast();
 
     // Retype into the root CNode itself (depth 0 names the CNode we invoke).
     let root = cap::AbsoluteCPtr { root: cnode, path: 0, depth: 0 };

@@ -196,6 +196,12 @@ impl AbsoluteCPtr {
         self.cnode_op(label::CNodeDelete, &mut [0, 0], None)
     }
 
+    /// Moves the reply capability of the call this thread last received
+    /// into this (empty) slot, so the call can be answered later.
+    pub fn save_caller(&self) -> Result<()> {
+        self.cnode_op(label::CNodeSaveCaller, &mut [0, 0], None)
+    }
+
     /// Deletes every capability derived from the one in this slot.
     pub fn revoke(&self) -> Result<()> {
         self.cnode_op(label::CNodeRevoke, &mut [0, 0], None)
@@ -248,8 +254,7 @@ impl Endpoint {
     }
 }
 
-/// Scheduling priorities (`seL4_PrioProps`: priority in bits 0..8, maximum
-/// controlled priority in bits 8..16).
+/// Scheduling priorities (`seL4_PrioProps`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PriorityProps {
     pub priority: u8,
@@ -258,7 +263,8 @@ pub struct PriorityProps {
 
 impl PriorityProps {
     fn into_word(self) -> Word {
-        self.priority as Word | ((self.max_controlled_priority as Word) << 8)
+        use crate::sys::bitfield::seL4_PrioProps as f;
+        ((self.priority as Word) << f::prio::SHIFT) | ((self.max_controlled_priority as Word) << f::mcp::SHIFT)
     }
 }
 

@@ -1,15 +1,27 @@
 //! The message info word: label, unwrapped-caps mask, extra caps, length.
 
-use crate::sys::constants::{seL4_MsgExtraCapBits, seL4_MsgLengthBits};
+use crate::sys::bitfield::seL4_MessageInfo as layout;
 use crate::Word;
 
-const LENGTH_BITS: u32 = seL4_MsgLengthBits as u32;
-const EXTRA_CAPS_BITS: u32 = seL4_MsgExtraCapBits as u32;
-/// One bit per extra cap: the most extra caps a message can carry.
-const CAPS_UNWRAPPED_BITS: u32 = (1 << EXTRA_CAPS_BITS) - 1;
-const LABEL_SHIFT: u32 = LENGTH_BITS + EXTRA_CAPS_BITS + CAPS_UNWRAPPED_BITS;
-/// The label field ends at bit 32 (see `seL4_MessageInfo` in shared_types_64.bf).
-const LABEL_BITS: u32 = 32 - LABEL_SHIFT;
+/// A field of the message-info word, as the kernel's bitfield file lays it out.
+struct Field {
+    shift: u32,
+    width: u32,
+}
+
+impl Field {
+    const fn get(&self, word: Word) -> Word {
+        (word >> self.shift) & mask(self.width)
+    }
+    const fn put(&self, value: Word) -> Word {
+        (value & mask(self.width)) << self.shift
+    }
+}
+
+const LABEL: Field = Field { shift: layout::label::SHIFT, width: layout::label::WIDTH };
+const CAPS_UNWRAPPED: Field = Field { shift: layout::capsUnwrapped::SHIFT, width: layout::capsUnwrapped::WIDTH };
+const EXTRA_CAPS: Field = Field { shift: layout::extraCaps::SHIFT, width: layout::extraCaps::WIDTH };
+const LENGTH: Field = Field { shift: layout::length::SHIFT, width: layout::length::WIDTH };
 
 const fn mask(bits: u32) -> Word {
     (1 << bits) - 1
@@ -20,12 +32,7 @@ pub struct MessageInfo(Word);
 
 impl MessageInfo {
     pub const fn new(label: Word, caps_unwrapped: Word, extra_caps: Word, length: Word) -> Self {
-        MessageInfo(
-            ((label & mask(LABEL_BITS)) << LABEL_SHIFT)
-                | ((caps_unwrapped & mask(CAPS_UNWRAPPED_BITS)) << (LENGTH_BITS + EXTRA_CAPS_BITS))
-                | ((extra_caps & mask(EXTRA_CAPS_BITS)) << LENGTH_BITS)
-                | (length & mask(LENGTH_BITS)),
-        )
+        MessageInfo(LABEL.put(label) | CAPS_UNWRAPPED.put(caps_unwrapped) | EXTRA_CAPS.put(extra_caps) | LENGTH.put(length))
     }
 
     pub const fn from_word(word: Word) -> Self {
@@ -37,19 +44,19 @@ impl MessageInfo {
     }
 
     pub const fn label(self) -> Word {
-        (self.0 >> LABEL_SHIFT) & mask(LABEL_BITS)
+        LABEL.get(self.0)
     }
 
     pub const fn caps_unwrapped(self) -> Word {
-        (self.0 >> (LENGTH_BITS + EXTRA_CAPS_BITS)) & mask(CAPS_UNWRAPPED_BITS)
+        CAPS_UNWRAPPED.get(self.0)
     }
 
     pub const fn extra_caps(self) -> Word {
-        (self.0 >> LENGTH_BITS) & mask(EXTRA_CAPS_BITS)
+        EXTRA_CAPS.get(self.0)
     }
 
     pub const fn length(self) -> Word {
-        self.0 & mask(LENGTH_BITS)
+        LENGTH.get(self.0)
     }
 }
 

@@ -39,6 +39,24 @@ impl ObjectBlueprint {
         }) as Word
     }
 
+    /// log2 of the object's size in bytes: what it takes from an untyped.
+    pub fn physical_size_bits(self) -> usize {
+        use crate::sys::constants as c;
+        match self {
+            ObjectBlueprint::Untyped { size_bits } => size_bits,
+            ObjectBlueprint::Tcb => c::seL4_TCBBits,
+            ObjectBlueprint::Endpoint => c::seL4_EndpointBits,
+            ObjectBlueprint::Notification => c::seL4_NotificationBits,
+            ObjectBlueprint::CNode { slot_bits } => slot_bits + c::seL4_SlotBits,
+            ObjectBlueprint::X86Page => c::seL4_PageBits,
+            ObjectBlueprint::X86LargePage => c::seL4_LargePageBits,
+            ObjectBlueprint::X86PageTable => c::seL4_PageTableBits,
+            ObjectBlueprint::X86PageDirectory => c::seL4_PageDirBits,
+            ObjectBlueprint::X86Pdpt => c::seL4_PDPTBits,
+            ObjectBlueprint::X86Pml4 => c::seL4_PML4Bits,
+        }
+    }
+
     /// The size argument of the retype: log2 of the size for untyped
     /// memory, of the slot count for CNodes, 0 for fixed-size objects.
     pub fn size_bits_arg(self) -> Word {
@@ -50,8 +68,7 @@ impl ObjectBlueprint {
     }
 }
 
-/// Access rights of a capability (`seL4_CapRights`: write, read, grant
-/// from bit 0 up, as laid out in shared_types_64.bf).
+/// Access rights of a capability (`seL4_CapRights`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CapRights {
     pub write: bool,
@@ -66,8 +83,28 @@ impl CapRights {
     pub const WRITE_ONLY: CapRights = CapRights { write: true, read: false, grant: false };
 
     pub fn into_word(self) -> Word {
-        (self.write as Word) | ((self.read as Word) << 1) | ((self.grant as Word) << 2)
+        use crate::sys::bitfield::seL4_CapRights as f;
+        ((self.write as Word) << f::capAllowWrite::SHIFT)
+            | ((self.read as Word) << f::capAllowRead::SHIFT)
+            | ((self.grant as Word) << f::capAllowGrant::SHIFT)
     }
+}
+
+/// Cap data for a CNode capability: a guard of `guard_size` bits with value
+/// `guard` (the `Guard` member of the `seL4_CapData` union).
+pub fn cnode_guard_data(guard_size: u8, guard: Word) -> Word {
+    use crate::sys::bitfield::Guard as f;
+    use crate::sys::tagged_union::seL4_CapData as tag;
+    let field = |value: Word, shift: u32, width: u32| (value & ((1 << width) - 1)) << shift;
+    field(tag::Guard as Word, f::CapDataType::SHIFT, f::CapDataType::WIDTH)
+        | field(guard, f::GuardBits::SHIFT, f::GuardBits::WIDTH)
+        | field(guard_size as Word, f::GuardSize::SHIFT, f::GuardSize::WIDTH)
+}
+
+/// Cap data that narrows an IO-port capability to `first..=last`
+/// (`io_port_capdata` of the kernel's x86_64 structures.bf).
+pub fn io_port_range_data(first: u16, last: u16) -> Word {
+    ((first as Word) << 16) | last as Word
 }
 
 /// x86 page attributes (`seL4_X86_VMAttributes`).
@@ -89,6 +126,12 @@ mod tests {
         assert_eq!(CapRights::WRITE_ONLY.into_word(), 0b001);
         assert_eq!(CapRights::READ_ONLY.into_word(), 0b010);
         assert_eq!(CapRights::ALL.into_word(), 0b111);
+    }
+
+    #[test]
+    fn cap_data_encodings() {
+        assert_eq!(cnode_guard_data(56, 0), 0x8000_00e0);
+        assert_eq!(io_port_range_data(0x3f8, 0x3ff), 0x03f8_03ff);
     }
 
     #[test]

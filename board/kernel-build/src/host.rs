@@ -36,6 +36,7 @@ pub const REQUIRED_PACKAGES: &[HostPackage] = &[
     HostPackage { debian: "python3", probe: Probe::Program("python3"), why: "runs the kernel's generator scripts" },
     HostPackage { debian: "python3-ply", probe: Probe::PythonModule("ply"), why: "the kernel's bitfield generator parses with ply" },
     HostPackage { debian: "python3-tempita", probe: Probe::PythonModule("tempita"), why: "the kernel's header generators use tempita templates" },
+    HostPackage { debian: "python3-six", probe: Probe::PythonModule("six"), why: "the kernel's bitfield generator imports six" },
     HostPackage { debian: "python3-lxml", probe: Probe::PythonModule("lxml"), why: "the kernel's generators read XML with lxml" },
     HostPackage { debian: "libxml2-utils", probe: Probe::Program("xmllint"), why: "the kernel's Makefile checks its XML interface files" },
 ];

@@ -22,11 +22,15 @@ pub mod slot {
     pub const INPUT_ENDPOINT: u32 = 2;
     /// This component's notification (bound to its thread).
     pub const NOTIFICATION: u32 = 3;
-    /// Where the runtime saves the reply capability of the call it is
-    /// serving, so the supervisor can answer the caller if this component dies.
+    /// Where the runtime, when it starts, saves a reply capability left over
+    /// from its previous run (a call it was serving when it died), to answer
+    /// that caller with `label::SERVER_DIED`.
     pub const REPLY: u32 = 4;
-    /// The component's own CNode (for saving reply capabilities).
+    /// The component's own CNode (for saving a reply capability).
     pub const CNODE: u32 = 5;
+    /// Where the runtime moves a saved reply capability to learn whether
+    /// there was one (a move from an empty slot fails).
+    pub const REPLY_PROBE: u32 = 6;
     /// First slot of the capabilities granted by the description.
     pub const FIRST_GRANT: u32 = 16;
 }
@@ -55,8 +59,20 @@ pub mod vaddr {
     pub const END: u64 = 0x8000_0000;
 }
 
-// At a component's entry RDI holds `vaddr::CONFIG`, RSI `vaddr::IPC_BUFFER`
-// and RSP `vaddr::STACK_TOP`.
+/// Registers at a component's entry: RSP = `vaddr::STACK_TOP`, and
+/// RDI = `vaddr::CONFIG`, RSI = `vaddr::IPC_BUFFER`, RDX = the config
+/// archive's length in bytes, RCX = the start mode.
+pub mod start_mode {
+    /// First start.
+    pub const NORMAL: u64 = 0;
+    /// Started again after a fault: the runtime first answers a call its
+    /// previous run was serving with `label::SERVER_DIED`.
+    pub const RESTARTED: u64 = 2;
+    /// The component was stopped by the supervisor: its runtime answers
+    /// every protected call with `label::SERVER_DIED` and runs no component
+    /// code, so callers of a stopped server never hang.
+    pub const TOMBSTONE: u64 = 1;
+}
 
 /// Message labels between components and the supervisor (above the
 /// kernel's fault labels, within the 20-bit label field).

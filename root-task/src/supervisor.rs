@@ -1,0 +1,117 @@
+//! The supervisor: receives every component's faults (and exit requests) on
+//! the fault endpoint, reports them and applies the restart policy.
+//!
+//! Callers of a server that faults never hang: the call it was handling is
+//! answered with the `SERVER_DIED` label by its runtime when it starts again
+//! (the reply capability survives in its thread); calls that arrive while it
+//! restarts wait on its endpoint and are served by the restarted server; a
+//! stopped server runs as a tombstone that answers every call with
+//! `SERVER_DIED`.
+
+use alloc::vec::Vec;
+
+use sel4_root_task::sel4::{self, Fault, Word};
+use system_manifest::layout::label;
+use system_manifest::{ArchivedLifetime, ArchivedRestartPolicy};
+
+use crate::system::System;
+use crate::pd::{Pd, PdState};
+use crate::vspace::ScratchWindow;
+
+/// How the system ended.
+pub enum Outcome {
+    /// Every task component ended; `failed` lists those that exited with
+    /// a nonzero code.
+    TasksEnded { failed: Vec<&'static str> },
+    /// A component with the `halt-system` policy faulted.
+    Halted { component: &'static str },
+}
+
+pub fn supervise(system: &mut System) -> Outcome {
+    loop {
+        if let Some(outcome) = tasks_ended(system) {
+            return outcome;
+        }
+        let (info, badge) = system.fault_endpoint.recv();
+        let Some(index) = badge.checked_sub(1).filter(|&i| i < system.pds.len()) else {
+            log::warn!("supervisor: message with unknown badge {badge:#x} ignored");
+            continue;
+        };
+        let message_label = info.label();
+        if message_label == label::EXIT as Word {
+            let code = sel4::with_ipc_buffer(|b| b.msg[0]);
+            let pd = &mut system.pds[index];
+            pd.state = PdState::Exited(code);
+            // It waits for no answer; keep it from running again.
+            pd.suspend();
+            log::info!("supervisor: component `{}` exited with code {code}", pd.name);
+            continue;
+        }
+        if !Fault::is_fault_label(message_label) {
+            log::warn!("supervisor: component `{}` sent an unknown request (label {message_label:#x})", system.pds[index].name);
+            continue;
+        }
+        let fault = Fault::decode(info);
+        let pd = &mut system.pds[index];
+        pd.faults += 1;
+        log::error!("supervisor: component `{}` faulted: {fault}", pd.name);
+        if pd.state == PdState::Stopped {
+            log::error!("supervisor: the tombstone of `{}` faulted; suspending it", pd.name);
+            pd.suspend();
+            continue;
+        }
+        match pd.manifest.restart {
+            ArchivedRestartPolicy::Restart { max_restarts } if pd.restarts < max_restarts.to_native() => {
+                match pd.restart(&mut system.scratch) {
+                    Ok(()) => log::warn!(
+                        "supervisor: restarted `{}` (restart {} of at most {})",
+                        pd.name,
+                        pd.restarts,
+                        max_restarts.to_native()
+                    ),
+                    Err(e) => {
+                        log::error!("supervisor: restarting `{}` failed: {e}; suspending it", pd.name);
+                        pd.suspend();
+                        pd.state = PdState::Stopped;
+                    }
+                }
+            }
+            ArchivedRestartPolicy::Restart { max_restarts } => {
+                stop(pd, &mut system.scratch);
+                log::error!("supervisor: `{}` reached its limit of {} restarts; stopped", pd.name, max_restarts.to_native());
+            }
+            ArchivedRestartPolicy::Stop => {
+                stop(pd, &mut system.scratch);
+                log::warn!("supervisor: stopped `{}` (restart policy: stop)", pd.name);
+            }
+            ArchivedRestartPolicy::HaltSystem => {
+                log::error!("supervisor: `{}` faulted and its policy is halt-system: halting the system", pd.name);
+                return Outcome::Halted { component: pd.name };
+            }
+        }
+    }
+}
+
+/// The outcome once every task component has exited or been stopped; `None`
+/// while one still runs, or forever when the system has no tasks.
+fn tasks_ended(system: &System) -> Option<Outcome> {
+    let mut tasks = system.pds.iter().filter(|pd| pd.manifest.lifetime == ArchivedLifetime::Task).peekable();
+    tasks.peek()?;
+    let mut failed = Vec::new();
+    for pd in tasks {
+        match pd.state {
+            PdState::Running => return None,
+            PdState::Exited(0) | PdState::Stopped => {}
+            PdState::Exited(_) => failed.push(pd.name),
+        }
+    }
+    Some(Outcome::TasksEnded { failed })
+}
+
+fn stop(pd: &mut Pd, scratch: &mut ScratchWindow) {
+    if let Err(e) = pd.stop(scratch) {
+        log::error!("supervisor: stopping `{}` as a tombstone failed: {e}; suspending it", pd.name);
+        pd.suspend();
+        pd.state = PdState::Stopped;
+    }
+}

@@ -1,0 +1,123 @@
+//! Address spaces: mapping frames, making the paging structures a mapping
+//! needs on the way (x86_64: PDPT, page directory, page table).
+
+use alloc::collections::BTreeSet;
+
+use sel4_root_task::sel4::{self, cap, CapRights, ObjectBlueprint, VmAttributes, Word};
+use sel4_root_task::init_caps;
+
+use crate::objects::{AllocError, ObjectAllocator};
+
+/// Bits of virtual address each paging level covers on x86_64.
+const PDPT_SHIFT: u32 = 39; // one PDPT per PML4 entry (512 GiB)
+const PD_SHIFT: u32 = 30; // one page directory per PDPT entry (1 GiB)
+const PT_SHIFT: u32 = 21; // one page table per page-directory entry (2 MiB)
+
+/// A VSpace and the paging structures this task made in it.
+pub struct VSpace {
+    root: cap::VSpace,
+    /// Index (vaddr >> shift) of every structure present, per level.
+    pdpts: BTreeSet<Word>,
+    pds: BTreeSet<Word>,
+    pts: BTreeSet<Word>,
+    /// Paging-structure objects made for this VSpace.
+    pub paging_objects: usize,
+}
+
+impl VSpace {
+    /// A new, empty VSpace with an address-space identifier.
+    pub fn new(objects: &mut ObjectAllocator, what: &'static str) -> Result<VSpace, AllocError> {
+        let root: cap::VSpace = objects.make(ObjectBlueprint::X86Pml4, what)?.cast();
+        init_caps::ASID_POOL.assign(root).map_err(|error| AllocError::Kernel { what, error })?;
+        Ok(Self::existing(root))
+    }
+
+    /// A VSpace made elsewhere (the root task's own); only regions this
+    /// task maps through it may be used.
+    pub fn existing(root: cap::VSpace) -> VSpace {
+        VSpace { root, pdpts: BTreeSet::new(), pds: BTreeSet::new(), pts: BTreeSet::new(), paging_objects: 0 }
+    }
+
+    pub fn root(&self) -> cap::VSpace {
+        self.root
+    }
+
+    /// Maps `frame` at `vaddr` (page aligned) with `rights`.
+    pub fn map(
+        &mut self,
+        objects: &mut ObjectAllocator,
+        frame: cap::X86Page,
+        vaddr: Word,
+        rights: CapRights,
+        attrs: VmAttributes,
+        what: &'static str,
+    ) -> Result<(), AllocError> {
+        self.ensure_paging(objects, vaddr, what)?;
+        frame.map(self.root, vaddr, rights, attrs).map_err(|error| AllocError::Kernel { what, error })
+    }
+
+    fn ensure_paging(&mut self, objects: &mut ObjectAllocator, vaddr: Word, what: &'static str) -> Result<(), AllocError> {
+        let kernel = |error: sel4::Error| AllocError::Kernel { what, error };
+        if self.pdpts.insert(vaddr >> PDPT_SHIFT) {
+            let pdpt: cap::X86Pdpt = objects.make(ObjectBlueprint::X86Pdpt, what)?.cast();
+            pdpt.map(self.root, vaddr, VmAttributes::DEFAULT).map_err(kernel)?;
+            self.paging_objects += 1;
+        }
+        if self.pds.insert(vaddr >> PD_SHIFT) {
+            let pd: cap::X86PageDirectory = objects.make(ObjectBlueprint::X86PageDirectory, what)?.cast();
+            pd.map(self.root, vaddr, VmAttributes::DEFAULT).map_err(kernel)?;
+            self.paging_objects += 1;
+        }
+        if self.pts.insert(vaddr >> PT_SHIFT) {
+            let pt: cap::X86PageTable = objects.make(ObjectBlueprint::X86PageTable, what)?.cast();
+            pt.map(self.root, vaddr, VmAttributes::DEFAULT).map_err(kernel)?;
+            self.paging_objects += 1;
+        }
+        Ok(())
+    }
+}
+
+/// A window in the root task's own address space where one frame at a time
+/// is mapped to be filled (program data, zeroing on restart).
+pub struct ScratchWindow {
+    vspace: VSpace,
+    /// A copy of the frame being accessed is made here, mapped, and deleted.
+    slot: sel4::CPtr,
+}
+
+/// Above everything the kernel's loader mapped for the root task (PML4 entry 1).
+const SCRATCH_VADDR: Word = 1 << PDPT_SHIFT;
+const PAGE_SIZE: usize = 4096;
+
+impl ScratchWindow {
+    pub fn new(objects: &mut ObjectAllocator) -> Result<ScratchWindow, AllocError> {
+        let mut vspace = VSpace::existing(init_caps::VSPACE);
+        vspace.ensure_paging(objects, SCRATCH_VADDR, "the root task's scratch window")?;
+        let slot = objects.slot("the root task's scratch window")?;
+        Ok(ScratchWindow { vspace, slot })
+    }
+
+    /// Runs `f` on the contents of `frame` (a page).
+    pub fn with_frame<R>(&mut self, frame: cap::X86Page, f: impl FnOnce(&mut [u8; PAGE_SIZE]) -> R) -> Result<R, sel4::Error> {
+        // Map a copy: the original may already be mapped in a component.
+        let root = init_caps::CNODE;
+        root.relative(self.slot).copy(&root.relative(frame.cptr()), CapRights::READ_WRITE)?;
+        let copy: cap::X86Page = self.slot.cast();
+        let result = copy.map(self.vspace.root(), SCRATCH_VADDR, CapRights::READ_WRITE, VmAttributes::DEFAULT).map(|()| {
+            // SAFETY: the page is mapped read-write at SCRATCH_VADDR until
+            // the unmap below, and nothing else in this task aliases it.
+            f(unsafe { &mut *(SCRATCH_VADDR as *mut [u8; PAGE_SIZE]) })
+        });
+        let _ = copy.unmap();
+        root.relative(self.slot).delete()?;
+        result
+    }
+
+    /// Fills `frame` with `data` followed by zeros.
+    pub fn fill(&mut self, frame: cap::X86Page, data: &[u8]) -> Result<(), sel4::Error> {
+        self.with_frame(frame, |page| {
+            page[..data.len()].copy_from_slice(data);
+            page[data.len()..].fill(0);
+        })
+    }
+}
