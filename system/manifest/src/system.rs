@@ -43,6 +43,7 @@ pub struct Component {
     /// Heap size in bytes (a page multiple), mapped at `layout::vaddr::HEAP`.
     pub heap_bytes: u64,
     pub restart: RestartPolicy,
+    pub lifetime: Lifetime,
     /// Capabilities placed in the component's CSpace besides the fixed slots
     /// of `layout::slot`.
     pub grants: Vec<Grant>,
@@ -63,6 +64,16 @@ pub enum RestartPolicy {
     Stop,
     /// End the whole system with a failure status.
     HaltSystem,
+}
+
+/// Whether a component runs to completion or serves for ever.
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifetime {
+    /// Runs until the system ends (servers, drivers).
+    Service,
+    /// Runs to completion and exits; the system ends when every task has
+    /// exited or been stopped (a system without tasks runs for ever).
+    Task,
 }
 
 /// A capability placed in slot `slot` of a component's CSpace.

@@ -1,0 +1,124 @@
+//! The parsed description, every value with the span it came from. A value
+//! that could not be read is `None` (its problem is already recorded), so
+//! the checks that need it are skipped instead of reporting follow-on noise.
+
+use crate::diag::Span;
+
+/// A value and where it is written.
+#[derive(Debug, Clone)]
+pub(crate) struct Sp<T> {
+    pub(crate) v: T,
+    pub(crate) span: Span,
+}
+
+/// A value that may have failed to parse.
+pub(crate) type F<T> = Option<Sp<T>>;
+
+/// The `get` of a field that validation guarantees is present.
+pub(crate) fn ok<T: Clone>(field: &F<T>) -> T {
+    field
+        .as_ref()
+        .expect("validated description has every field")
+        .v
+        .clone()
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Model {
+    pub(crate) name: F<String>,
+    pub(crate) components: Vec<Component>,
+    pub(crate) channels: Vec<Channel>,
+    pub(crate) rings: Vec<Ring>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Component {
+    /// The `[[component]]` table.
+    pub(crate) span: Span,
+    pub(crate) name: F<String>,
+    pub(crate) program: F<String>,
+    pub(crate) priority: F<u8>,
+    pub(crate) stack: F<u64>,
+    pub(crate) heap: F<u64>,
+    pub(crate) restart: F<Restart>,
+    pub(crate) lifetime: F<Lifetime>,
+    pub(crate) io_ports: Vec<IoPorts>,
+    pub(crate) irqs: Vec<Irq>,
+    pub(crate) device_memory: Vec<DeviceMemory>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lifetime {
+    Service,
+    Task,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)]
+pub(crate) enum Restart {
+    Restart { max: u32 },
+    Stop,
+    HaltSystem,
+}
+
+#[derive(Debug)]
+pub(crate) struct IoPorts {
+    pub(crate) span: Span,
+    pub(crate) name: F<String>,
+    pub(crate) first: F<u16>,
+    pub(crate) last: F<u16>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Irq {
+    pub(crate) span: Span,
+    pub(crate) name: F<String>,
+    pub(crate) ioapic: F<u32>,
+    pub(crate) pin: F<u32>,
+    pub(crate) vector: F<u32>,
+    pub(crate) channel: F<u8>,
+    pub(crate) level: F<bool>,
+    pub(crate) active_low: F<bool>,
+}
+
+#[derive(Debug)]
+pub(crate) struct DeviceMemory {
+    pub(crate) span: Span,
+    pub(crate) name: F<String>,
+    pub(crate) paddr: F<u64>,
+    pub(crate) size: F<u64>,
+    pub(crate) cached: F<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChannelKind {
+    ProtectedCall,
+    Notification,
+}
+
+/// One end of a channel or ring: a component and the channel id it uses.
+#[derive(Debug)]
+pub(crate) struct End {
+    pub(crate) span: Span,
+    pub(crate) component: F<String>,
+    pub(crate) id: F<u8>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Channel {
+    pub(crate) span: Span,
+    pub(crate) name: F<String>,
+    pub(crate) kind: F<ChannelKind>,
+    /// Protected call: `[caller, callee]`; notification: the two `ends`.
+    pub(crate) ends: Option<[End; 2]>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Ring {
+    pub(crate) span: Span,
+    pub(crate) name: F<String>,
+    pub(crate) producer: Option<End>,
+    pub(crate) consumer: Option<End>,
+    pub(crate) slots: F<u32>,
+    pub(crate) slot_size: F<u32>,
+}

@@ -1,0 +1,84 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use miette::{GraphicalReportHandler, GraphicalTheme};
+
+/// Renders a report as the user sees it, without colors, without wrapping.
+pub fn render(report: &miette::Report) -> String {
+    let mut out = String::new();
+    GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_width(400)
+        .render_report(&mut out, report.as_ref())
+        .unwrap();
+    out
+}
+
+pub const PF_X: u32 = 1;
+pub const PF_W: u32 = 2;
+pub const PF_R: u32 = 4;
+
+/// A loadable segment of a test ELF.
+pub struct Seg {
+    pub vaddr: u64,
+    pub flags: u32,
+    pub data: Vec<u8>,
+    pub mem: u64,
+}
+
+pub fn seg(vaddr: u64, flags: u32, data: &[u8], mem: u64) -> Seg {
+    Seg {
+        vaddr,
+        flags,
+        data: data.to_vec(),
+        mem,
+    }
+}
+
+/// A minimal x86_64 static executable (ELF64, little endian) with the given
+/// PT_LOAD segments and entry point. No section headers.
+pub fn elf(entry: u64, segs: &[Seg]) -> Vec<u8> {
+    let phoff = 64u64;
+    let mut data_off = phoff + 56 * segs.len() as u64;
+    let mut out = Vec::new();
+    out.extend_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    out.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    out.extend_from_slice(&62u16.to_le_bytes()); // EM_X86_64
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&entry.to_le_bytes());
+    out.extend_from_slice(&phoff.to_le_bytes());
+    out.extend_from_slice(&0u64.to_le_bytes()); // e_shoff
+    out.extend_from_slice(&0u32.to_le_bytes()); // e_flags
+    out.extend_from_slice(&64u16.to_le_bytes());
+    out.extend_from_slice(&56u16.to_le_bytes());
+    out.extend_from_slice(&(segs.len() as u16).to_le_bytes());
+    out.extend_from_slice(&64u16.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    let mut payload = Vec::new();
+    for s in segs {
+        out.extend_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+        out.extend_from_slice(&s.flags.to_le_bytes());
+        out.extend_from_slice(&data_off.to_le_bytes());
+        out.extend_from_slice(&s.vaddr.to_le_bytes());
+        out.extend_from_slice(&s.vaddr.to_le_bytes());
+        out.extend_from_slice(&(s.data.len() as u64).to_le_bytes());
+        out.extend_from_slice(&s.mem.to_le_bytes());
+        out.extend_from_slice(&4096u64.to_le_bytes());
+        payload.extend_from_slice(&s.data);
+        data_off += s.data.len() as u64;
+    }
+    out.extend_from_slice(&payload);
+    out
+}
+
+/// A well-formed program: code at 0x400000, read-only data, writable data + bss.
+pub fn good_elf(tag: u8) -> Vec<u8> {
+    elf(
+        0x40_0010,
+        &[
+            seg(0x40_0000, PF_R | PF_X, &[0x90, tag, 0xcc, 0xc3], 0x20),
+            seg(0x40_1000, PF_R, b"rodata", 6),
+            seg(0x40_2000, PF_R | PF_W, &[tag; 8], 0x3000),
+        ],
+    )
+}
