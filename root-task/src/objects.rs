@@ -147,12 +147,12 @@ impl ObjectAllocator {
         // Skip to the target with the fewest objects: the largest aligned
         // untyped pieces that fit the gap.
         while self.device[index].watermark < target {
-            let u = &self.device[index];
-            let gap = target - u.watermark;
-            let align_bits = u.watermark.trailing_zeros().min(Word::BITS - 1) as usize;
+            let watermark = self.device[index].watermark;
+            let gap = target - watermark;
+            let align_bits = watermark.trailing_zeros().min(Word::BITS - 1) as usize;
             let bits = align_bits.min(gap.ilog2() as usize);
             let slot = self.slot("device memory padding")?;
-            retype(u.cap, ObjectBlueprint::Untyped { size_bits: bits }, slot.bits(), 1, "device memory padding")?;
+            retype(self.device[index].cap, ObjectBlueprint::Untyped { size_bits: bits }, slot.bits(), 1, "device memory padding")?;
             self.device[index].watermark += 1 << bits;
         }
         let count = bytes / page;

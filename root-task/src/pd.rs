@@ -28,6 +28,9 @@ use crate::vspace::{ScratchWindow, VSpace};
 
 const PAGE: Word = layout::PAGE_SIZE as Word;
 
+// The manifest's badge encoding must fit this kernel's badges.
+const _: () = assert!(layout::BADGE_BITS == sel4::sys::bitfield::Badge::Badge::WIDTH);
+
 /// A build step failed for a component.
 #[derive(Debug)]
 pub struct BuildError {

@@ -49,13 +49,13 @@ const BOOT_TESTS: &[BootTest] = &[
     },
     BootTest {
         name: "harness_fails_a_panicking_guest_and_shows_the_message",
-        program: Program { package: "test-guests", bin: "panicking-root-task" },
+        program: Program { package: "test-guests", bin: "panicking-root-task", embeds_system: false },
         timeout: Duration::from_secs(60),
         expect: Expect::Panic("deliberate panic to test the boot test harness"),
     },
     BootTest {
         name: "harness_stops_a_hanging_guest_at_the_timeout",
-        program: Program { package: "test-guests", bin: "hanging-root-task" },
+        program: Program { package: "test-guests", bin: "hanging-root-task", embeds_system: false },
         timeout: Duration::from_secs(5),
         expect: Expect::Timeout,
     },
@@ -145,5 +145,10 @@ fn judge(expect: &Expect, outcome: &Outcome) -> bool {
 
 /// Boot tests run the debug kernel: they read its console.
 fn debug_build_args(board: &str) -> BuildArgs {
-    BuildArgs { board: board.to_string(), kernel_profile: "debug".into(), debug_root_task: false }
+    BuildArgs {
+        board: board.to_string(),
+        kernel_profile: "debug".into(),
+        system: crate::system::DEFAULT_SYSTEM.into(),
+        debug_root_task: false,
+    }
 }

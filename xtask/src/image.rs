@@ -15,10 +15,12 @@ use crate::{workspace_root, BuildArgs};
 pub struct Program {
     pub package: &'static str,
     pub bin: &'static str,
+    /// Whether it embeds a system (the real root task does; test guests not).
+    pub embeds_system: bool,
 }
 
 /// The system's root task.
-pub const ROOT_TASK: Program = Program { package: "root-task", bin: "root-task" };
+pub const ROOT_TASK: Program = Program { package: "root-task", bin: "root-task", embeds_system: true };
 
 /// What QEMU boots.
 pub struct Images {
@@ -77,11 +79,21 @@ pub fn cargo_for_kernel(board: &Board, kernel: &Kernel) -> Command {
 
 pub fn build(args: &BuildArgs, program: Program) -> Result<Images> {
     let root = workspace_root();
+    // A description with errors stops the build before anything is built.
+    let description = match program.embeds_system {
+        true => Some(crate::system::load(&root.join(&args.system))?),
+        false => None,
+    };
     let (board, kernel) = kernel(args)?;
     if !rust_target_installed(&board.rust_target) {
         bail!("the Rust target {} is not installed; run `cargo xtask setup` (or `rustup target add {}`)", board.rust_target, board.rust_target);
     }
     let mut cargo = cargo_for_kernel(&board, &kernel);
+    if let Some(description) = &description {
+        let system = crate::system::compile(description, &board, &kernel, !args.debug_root_task)?;
+        println!("system `{}`: boot image {} (what was built: {})", system.name, system.boot_image.display(), system.report.display());
+        cargo.env("SEL4_WASM_BOOT_IMAGE", &system.boot_image);
+    }
     cargo.args(["build", "--package", program.package, "--bin", program.bin, "--target", &board.rust_target]);
     if !args.debug_root_task {
         cargo.arg("--release");

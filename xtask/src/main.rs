@@ -8,6 +8,7 @@
 mod boot_tests;
 mod image;
 mod setup;
+mod system;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -62,7 +63,10 @@ pub struct BuildArgs {
     /// Kernel profile of the board (see [kernel.profile.*] in its board.toml).
     #[arg(long, default_value = "debug")]
     pub kernel_profile: String,
-    /// Build the root task without optimisations.
+    /// The system description to build (relative to the workspace root).
+    #[arg(long, default_value = system::DEFAULT_SYSTEM)]
+    pub system: PathBuf,
+    /// Build the root task and components without optimisations.
     #[arg(long)]
     pub debug_root_task: bool,
 }

@@ -58,6 +58,7 @@ pub struct RingEnd {
 }
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[rkyv(derive(Debug, PartialEq, Eq))]
 pub enum RingRole {
     Producer,
     Consumer,

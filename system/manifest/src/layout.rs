@@ -84,13 +84,20 @@ pub mod label {
     pub const SERVER_DIED: u64 = 0xF_FFFF;
 }
 
-/// Channel ids: a component names its channels `0..MAX_CHANNELS`.
-pub const MAX_CHANNELS: u8 = 63;
+/// Bits of a badge on this kernel (seL4 5.0, 64-bit: the `Badge` field of
+/// `seL4_CapData` is 28 bits; the root task checks this at compile time
+/// against the generated bitfield layout).
+pub const BADGE_BITS: u32 = 28;
+
+/// Channel ids: a component names its channels `0..MAX_CHANNELS`. A
+/// notification badge has one bit per channel and protected calls use the
+/// top badge bit, so the badge width sets the limit.
+pub const MAX_CHANNELS: u8 = (BADGE_BITS - 1) as u8;
 
 /// Badges the runtime receives on its input endpoint.
 pub mod badge {
     /// Set in the badge of a protected call; the low bits are the channel id.
-    pub const PROTECTED_CALL: u64 = 1 << 63;
+    pub const PROTECTED_CALL: u64 = 1 << (super::BADGE_BITS - 1);
 
     /// Badge of a client's endpoint capability for channel `id` (as the
     /// server names it).

@@ -68,6 +68,7 @@ pub enum RestartPolicy {
 
 /// Whether a component runs to completion or serves for ever.
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[rkyv(derive(Debug, PartialEq, Eq))]
 pub enum Lifetime {
     /// Runs until the system ends (servers, drivers).
     Service,
@@ -142,6 +143,7 @@ pub struct ChannelInfo {
 }
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[rkyv(derive(Debug, PartialEq, Eq))]
 pub enum ChannelKindInfo {
     /// `ends[0]` calls `ends[1]`.
     ProtectedCall,
@@ -169,6 +171,7 @@ pub struct Segment {
 }
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[rkyv(derive(Debug, PartialEq, Eq))]
 pub enum SegmentAccess {
     ReadExecute,
     ReadOnly,

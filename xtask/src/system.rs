@@ -1,0 +1,96 @@
+//! Compiling a system description into the boot image the root task embeds:
+//! validate the description, build the component programs it names, lower
+//! it to the manifest and write the archive.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use sel4_kernel_build::{Board, Kernel};
+use system_description::SystemDescription;
+
+use crate::image::cargo_for_kernel;
+use crate::workspace_root;
+
+/// The system `cargo xtask run` boots when no `--system` is given.
+pub const DEFAULT_SYSTEM: &str = "systems/default.toml";
+
+/// A compiled system.
+pub struct CompiledSystem {
+    pub name: String,
+    /// The rkyv archive the root task embeds.
+    pub boot_image: PathBuf,
+    /// What was built, for people (components, grants, mappings).
+    pub report: PathBuf,
+}
+
+/// Validates `path`; every problem is reported with file, line and fix.
+pub fn load(path: &Path) -> Result<SystemDescription> {
+    SystemDescription::load(path).map_err(|report| anyhow!("{report:?}"))
+}
+
+/// Builds the programs `description` names and writes its boot image.
+pub fn compile(description: &SystemDescription, board: &Board, kernel: &Kernel, release: bool) -> Result<CompiledSystem> {
+    let root = workspace_root();
+    let packages = program_packages()?;
+    let mut by_package: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for program in description.programs() {
+        let Some(package) = packages.get(&program) else {
+            bail!(
+                "system `{}` uses program `{program}`, which no workspace package builds; \
+                 a component program is a binary of a crate under components/ (known programs: {})",
+                description.name(),
+                packages.keys().cloned().collect::<Vec<_>>().join(", ")
+            );
+        };
+        by_package.entry(package.as_str()).or_default().push(program);
+    }
+    for (package, bins) in &by_package {
+        let mut cargo = cargo_for_kernel(board, kernel);
+        cargo.args(["build", "--package", package, "--target", &board.rust_target]);
+        for bin in bins {
+            cargo.args(["--bin", bin]);
+        }
+        if release {
+            cargo.arg("--release");
+        }
+        if !cargo.status().context("running cargo build")?.success() {
+            bail!("building the programs of package {package} failed");
+        }
+    }
+    let profile_dir = if release { "release" } else { "debug" };
+    let out = root.join("target").join(&board.rust_target).join(profile_dir);
+    let programs: BTreeMap<String, PathBuf> =
+        description.programs().into_iter().map(|p| (p.clone(), out.join(&p))).collect();
+    let image = description.lower(&programs).map_err(|report| anyhow!("{report:?}"))?;
+
+    let dir = root.join("target/systems").join(description.name());
+    std::fs::create_dir_all(&dir)?;
+    let boot_image = dir.join("boot-image.rkyv");
+    system_description::write_boot_image(&image, &boot_image)?;
+    let report = dir.join("report.txt");
+    std::fs::write(&report, system_description::report(&image))?;
+    Ok(CompiledSystem { name: description.name().to_string(), boot_image, report })
+}
+
+/// Program name → package, for every binary of the component crates.
+fn program_packages() -> Result<BTreeMap<String, String>> {
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .manifest_path(workspace_root().join("Cargo.toml"))
+        .no_deps()
+        .exec()
+        .context("running cargo metadata")?;
+    let components = workspace_root().join("components");
+    let mut programs = BTreeMap::new();
+    for package in &metadata.packages {
+        if !package.manifest_path.starts_with(&components) {
+            continue;
+        }
+        for target in &package.targets {
+            if target.kind.iter().any(|k| k.to_string() == "bin") {
+                programs.insert(target.name.clone(), package.name.to_string());
+            }
+        }
+    }
+    Ok(programs)
+}
