@@ -11,12 +11,16 @@ use anyhow::{Context, Result};
 use qemu_runner::{Failure, Outcome, Verdict};
 
 use crate::image::{self, Program};
+use crate::system;
 use crate::{workspace_root, BuildArgs};
 
 /// What a boot test expects of the run.
 enum Expect {
     /// The system ends successfully and prints these lines, in order.
     Pass(&'static [&'static str]),
+    /// The system ends with a failure status (not a panic, not a timeout)
+    /// after printing these lines, in order.
+    Fail(&'static [&'static str]),
     /// The run fails with a panic whose report shows this text.
     Panic(&'static str),
     /// The run is stopped at the timeout.
@@ -26,36 +30,135 @@ enum Expect {
 struct BootTest {
     name: &'static str,
     program: Program,
+    /// The system description the root task embeds.
+    system: &'static str,
     timeout: Duration,
     expect: Expect,
 }
+
+const SELF_CHECK: &[&str] = &[
+    "seL4 kernel 5.0.0 booted the sel4-wasm root task",
+    "untyped memory: ",
+    "free slots",
+    "self-check: retyped an endpoint",
+    "self-check: DebugCapIdentify agrees",
+    "self-check: notification signal/wait delivered badge 0x5a",
+    "self-check: retype into an occupied slot is refused",
+    "self-check: passed",
+];
 
 const BOOT_TESTS: &[BootTest] = &[
     BootTest {
         name: "default_system_boots_and_passes_self_check",
         program: image::ROOT_TASK,
+        system: system::DEFAULT_SYSTEM,
+        timeout: Duration::from_secs(60),
+        expect: Expect::Pass(SELF_CHECK),
+    },
+    BootTest {
+        name: "default_system_shows_calls_fault_restart_and_ends",
+        program: image::ROOT_TASK,
+        system: system::DEFAULT_SYSTEM,
         timeout: Duration::from_secs(60),
         expect: Expect::Pass(&[
-            "seL4 kernel 5.0.0 booted the sel4-wasm root task",
-            "untyped memory: ",
-            "free slots",
-            "self-check: retyped an endpoint",
-            "self-check: DebugCapIdentify agrees",
-            "self-check: notification signal/wait delivered badge 0x5a",
-            "self-check: retype into an occupied slot is refused",
-            "self-check: passed",
-            "root task finished: all checks passed",
+            "system `default`",
+            "[INFO  client] call add(2, 40) -> Ok(42)",
+            "[INFO  client] 1000 more calls: sum 499500",
+            "supervisor: component `client` exited with code 0",
+            "supervisor: component `crasher` faulted: VM fault: data access to address 0xc000000",
+            "supervisor: restarted `crasher` (restart 1 of at most 2)",
+            "supervisor: restarted `crasher` (restart 2 of at most 2)",
+            "supervisor: `crasher` reached its limit of 2 restarts; stopped",
+            "summary of system `default`:",
+            "crasher          stopped      restarts  2  faults  3",
+            "root task finished: all tasks ended",
+        ]),
+    },
+    BootTest {
+        name: "isolation_faults_are_contained_and_others_keep_running",
+        program: image::ROOT_TASK,
+        system: "systems/tests/isolation.toml",
+        timeout: Duration::from_secs(60),
+        expect: Expect::Pass(&[
+            "[INFO  client] 1000 more calls: sum 499500",
+            "supervisor: component `client` exited with code 0",
+            "[INFO  read-unmapped] reading 0x40000000, which I was not given",
+            "supervisor: component `read-unmapped` faulted: VM fault: data access to address 0x40000000",
+            "supervisor: restarted `read-unmapped` (restart 1 of at most 1)",
+            "supervisor: `read-unmapped` reached its limit of 1 restarts; stopped",
+            "[INFO  exec-heap] jumping to code I wrote at 0x1",
+            "supervisor: component `exec-heap` faulted: VM fault: instruction fetch from address 0x1",
+            "supervisor: stopped `exec-heap` (restart policy: stop)",
+            "[INFO  write-text] writing to my own code at 0x4",
+            "supervisor: component `write-text` faulted: VM fault: data access to address 0x4",
+            "supervisor: stopped `write-text` (restart policy: stop)",
+            "server           running      restarts  0  faults  0",
+            "root task finished: all tasks ended",
+        ]),
+    },
+    BootTest {
+        name: "confinement_cspace_holds_only_grants_and_ungranted_slots_fault",
+        program: image::ROOT_TASK,
+        system: "systems/tests/confinement.toml",
+        timeout: Duration::from_secs(60),
+        expect: Expect::Pass(&[
+            // Fixed slots (fault endpoint, input endpoint, notification, own
+            // CNode), then the grants in order: the call to `server`, the
+            // signal to `peer`, COM1's ports. Nothing else.
+            "[INFO  cap-prober] cspace: 1=endpoint 2=endpoint 3=notification 5=cnode 16=endpoint 17=notification 18=io_port\n",
+            "IO port 0xf4 outside my grant: refused",
+            "IO port 0x3fd inside my grant: allowed",
+            "call through empty slot 200: refused (invalid capability)",
+            "calling through capability address 0x10000, outside my CSpace",
+            "supervisor: component `cap-prober` faulted: capability fault at ip",
+            "slot 0x10000 invoked",
+            "supervisor: stopped `cap-prober` (restart policy: stop)",
+            "root task finished: all tasks ended",
+        ]),
+    },
+    BootTest {
+        name: "restart_policies_and_callers_of_a_dying_server",
+        program: image::ROOT_TASK,
+        system: "systems/tests/restart-policies.toml",
+        timeout: Duration::from_secs(60),
+        expect: Expect::Pass(&[
+            "add before any crash -> Ok(5): as expected",
+            "supervisor: component `flaky` faulted: VM fault",
+            "supervisor: restarted `flaky` (restart 1 of at most 1)",
+            "call that crashes the server -> Err(ServerDied): as expected",
+            "add after the restart -> Ok(7): as expected",
+            "supervisor: `flaky` reached its limit of 1 restarts; stopped",
+            "second crash (restart limit reached) -> Err(ServerDied): as expected",
+            "add to the stopped server -> Err(ServerDied): as expected",
+            "supervisor: component `policy-client` exited with code 0",
+            "supervisor: component `stopper` faulted: VM fault",
+            "supervisor: stopped `stopper` (restart policy: stop)",
+            "flaky            stopped      restarts  1  faults  2",
+            "root task finished: all tasks ended",
+        ]),
+    },
+    BootTest {
+        name: "halt_system_policy_ends_the_system_with_failure",
+        program: image::ROOT_TASK,
+        system: "systems/tests/halt-system.toml",
+        timeout: Duration::from_secs(60),
+        expect: Expect::Fail(&[
+            "supervisor: component `halter` faulted: VM fault",
+            "faulted and its policy is halt-system: halting the system",
+            "root task failed: halted by a fault of `halter` (restart policy halt-system)",
         ]),
     },
     BootTest {
         name: "harness_fails_a_panicking_guest_and_shows_the_message",
         program: Program { package: "test-guests", bin: "panicking-root-task", embeds_system: false },
+        system: system::DEFAULT_SYSTEM,
         timeout: Duration::from_secs(60),
         expect: Expect::Panic("deliberate panic to test the boot test harness"),
     },
     BootTest {
         name: "harness_stops_a_hanging_guest_at_the_timeout",
         program: Program { package: "test-guests", bin: "hanging-root-task", embeds_system: false },
+        system: system::DEFAULT_SYSTEM,
         timeout: Duration::from_secs(5),
         expect: Expect::Timeout,
     },
@@ -113,11 +216,13 @@ pub fn run_all(host: bool, qemu: bool, board: &str) -> Result<bool> {
 }
 
 fn run_boot_test(test: &BootTest, board: &str) -> Result<bool> {
-    let images = image::build(&debug_build_args(board), test.program)?;
+    let mut args = debug_build_args(board);
+    args.system = test.system.into();
+    let images = image::build(&args, test.program)?;
     let log = workspace_root().join("target/boot-tests").join(format!("{}.log", test.name));
     let mut spec = images.run_spec(test.timeout, log);
     spec.echo = false;
-    if let Expect::Pass(lines) = test.expect {
+    if let Expect::Pass(lines) | Expect::Fail(lines) = test.expect {
         spec.expect = lines.iter().map(|s| s.to_string()).collect();
     }
     let outcome = qemu_runner::run(&spec)?;
@@ -139,6 +244,10 @@ fn judge(expect: &Expect, outcome: &Outcome) -> bool {
             shown
         }
         (Expect::Timeout, Verdict::Failed(Failure::Timeout { .. })) => true,
+        // A failure status with the expected lines, and no panic.
+        (Expect::Fail(lines), Verdict::Failed(Failure::ExitStatus { .. } | Failure::Marker { .. })) => {
+            !outcome.console.contains("panicked at") && qemu_runner::missing_in_order(&outcome.console, &to_strings(lines)).is_empty()
+        }
         _ => false,
     }
 }
@@ -151,4 +260,8 @@ fn debug_build_args(board: &str) -> BuildArgs {
         system: crate::system::DEFAULT_SYSTEM.into(),
         debug_root_task: false,
     }
+}
+
+fn to_strings(lines: &[&str]) -> Vec<String> {
+    lines.iter().map(|s| s.to_string()).collect()
 }

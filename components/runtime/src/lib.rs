@@ -47,6 +47,8 @@ pub use channel::{CallError, Channel};
 pub use config::{config, name};
 pub use event_loop::{run, Handler};
 pub use sel4::MessageInfo;
+/// The kernel bindings, for components that need more than the runtime offers.
+pub use sel4;
 
 /// Message register `i` of the current message.
 pub fn get_mr(i: usize) -> u64 {

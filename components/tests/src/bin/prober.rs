@@ -1,0 +1,54 @@
+//! Tries something its protection domain must not allow, chosen by the
+//! component's name, and logs before each attempt:
+//! - `read-unmapped`: reads memory it was not given,
+//! - `exec-heap`: jumps to code it wrote into its heap (W^X),
+//! - `write-text`: writes to its own code (W^X).
+//! Each attempt must fault; the supervisor reports the fault.
+#![no_std]
+#![no_main]
+
+use pd_runtime::Handler;
+
+pd_runtime::main!(init);
+
+struct Never;
+impl Handler for Never {}
+
+/// The start of the shared-region area: nothing is mapped there for a
+/// component without rings.
+const NOT_GIVEN: usize = 0x4000_0000;
+
+fn init() -> Never {
+    match pd_runtime::name() {
+        "read-unmapped" => {
+            log::info!("reading {NOT_GIVEN:#x}, which I was not given");
+            // SAFETY: none; the read must fault.
+            let value = unsafe { core::ptr::read_volatile(NOT_GIVEN as *const u64) };
+            log::error!("ISOLATION BROKEN: read {value:#x}");
+        }
+        "exec-heap" => {
+            let code = alloc_code();
+            log::info!("jumping to code I wrote at {:#x} (heap)", code as usize);
+            // SAFETY: none; the fetch must fault (writable memory is never executable).
+            let f: extern "C" fn() = unsafe { core::mem::transmute(code) };
+            f();
+            log::error!("W^X BROKEN: executed writable memory");
+        }
+        "write-text" => {
+            let target = init as *const () as *mut u8;
+            log::info!("writing to my own code at {:#x}", target as usize);
+            // SAFETY: none; the write must fault (code is read-only).
+            unsafe { core::ptr::write_volatile(target, 0xc3) };
+            log::error!("W^X BROKEN: wrote to code");
+        }
+        other => log::error!("prober: no probe named `{other}`"),
+    }
+    pd_runtime::exit(1)
+}
+
+/// A `ret` instruction in a heap allocation.
+fn alloc_code() -> *const u8 {
+    extern crate alloc;
+    let code = alloc::boxed::Box::leak(alloc::boxed::Box::new([0xc3u8; 16]));
+    code.as_ptr()
+}
