@@ -86,9 +86,10 @@ fn chunk(data: &[u8], i: usize) -> &[u8] {
     &data[start..(start + PAGE).min(data.len())]
 }
 
-/// A writable page of a component and what it holds at start.
-struct WritablePage {
-    frame: cap::X86Page,
+/// Writable pages of a component (frames in consecutive slots) and what
+/// they hold at start: `initial`, then zeros.
+struct WritableRun {
+    frames: Range<Word>,
     initial: &'static [u8],
 }
 
@@ -97,21 +98,28 @@ struct MemoryBuilder<'a> {
     objects: &'a mut ObjectAllocator,
     scratch: &'a mut ScratchWindow,
     vspace: &'a mut VSpace,
-    writable: Vec<WritablePage>,
+    writable: Vec<WritableRun>,
     frames: usize,
 }
 
 impl MemoryBuilder<'_> {
-    /// A new frame holding `initial` (then zeros), mapped read-write at `at`.
-    fn writable_page(&mut self, at: Word, initial: &'static [u8], what: &'static str) -> Result<cap::X86Page, AllocError> {
-        let frame: cap::X86Page = self.objects.make(ObjectBlueprint::X86Page, what)?.cast();
-        if !initial.is_empty() {
-            self.scratch.fill(frame, initial).map_err(kernel(what))?;
+    /// New frames covering `bytes` at `at`, holding `initial` (then zeros),
+    /// mapped read-write. Returns the first frame.
+    fn writable(&mut self, at: Word, bytes: Word, initial: &'static [u8], what: &'static str) -> Result<cap::X86Page, AllocError> {
+        let pages = pages_of(at, bytes);
+        let frames = self.objects.make_many(ObjectBlueprint::X86Page, pages.len(), what)?;
+        for (i, (page, frame)) in pages.zip(frames.clone()).enumerate() {
+            let frame: cap::X86Page = CPtr::from_bits(frame).cast();
+            let data = chunk(initial, i);
+            if !data.is_empty() {
+                self.scratch.fill(frame, data).map_err(kernel(what))?;
+            }
+            self.vspace.map(self.objects, frame, page, CapRights::READ_WRITE, VmAttributes::DEFAULT, what)?;
+            self.frames += 1;
         }
-        self.vspace.map(self.objects, frame, at, CapRights::READ_WRITE, VmAttributes::DEFAULT, what)?;
-        self.writable.push(WritablePage { frame, initial });
-        self.frames += 1;
-        Ok(frame)
+        let first = CPtr::from_bits(frames.start).cast();
+        self.writable.push(WritableRun { frames, initial });
+        Ok(first)
     }
 
     /// Maps a copy of the capability to `frame` (one capability per mapping).
@@ -153,12 +161,10 @@ pub enum PdState {
 
 /// A built protection domain.
 pub struct Pd {
-    pub index: usize,
     pub name: &'static str,
     pub manifest: &'static ArchivedComponent,
     pub tcb: cap::Tcb,
-    pub cnode: cap::CNode,
-    writable: Vec<WritablePage>,
+    writable: Vec<WritableRun>,
     entry: Word,
     pub state: PdState,
     pub restarts: u32,
@@ -264,10 +270,8 @@ impl Pd {
         let program = &cx.image.programs[component.program.to_native() as usize];
         let mut memory = MemoryBuilder { objects, scratch, vspace: &mut vspace, writable: Vec::new(), frames: 0 };
         for segment in program.segments.iter().filter(|s| s.access == ArchivedSegmentAccess::ReadWrite) {
-            let data: &'static [u8] = &segment.data;
-            for (i, page) in pages_of(segment.vaddr.to_native() as Word, segment.mem_bytes.to_native() as Word).enumerate() {
-                memory.writable_page(page, chunk(data, i), "writable program frames")?;
-            }
+            let (vaddr, bytes) = (segment.vaddr.to_native() as Word, segment.mem_bytes.to_native() as Word);
+            memory.writable(vaddr, bytes, &segment.data, "writable program frames")?;
         }
         for &(page, frame) in &cx.programs[component.program.to_native() as usize].read_only {
             memory.map_copy(frame.cptr(), page, CapRights::READ_ONLY, VmAttributes::DEFAULT, "read-only program frames")?;
@@ -279,15 +283,11 @@ impl Pd {
             memory.scratch.fill(frame, chunk(config, i)).map_err(kernel("config frames"))?;
             memory.map_copy(frame.cptr(), page, CapRights::READ_ONLY, VmAttributes::DEFAULT, "config frames")?;
         }
-        let ipc_buffer = memory.writable_page(vaddr::IPC_BUFFER as Word, &[], "IPC buffer")?;
+        let ipc_buffer = memory.writable(vaddr::IPC_BUFFER as Word, PAGE, &[], "IPC buffer")?;
         // The stack ends at STACK_TOP; the page below it stays unmapped.
         let stack_bytes = component.stack_bytes.to_native() as Word;
-        for page in pages_of(vaddr::STACK_TOP as Word - stack_bytes, stack_bytes) {
-            memory.writable_page(page, &[], "stack frames")?;
-        }
-        for page in pages_of(vaddr::HEAP as Word, component.heap_bytes.to_native() as Word) {
-            memory.writable_page(page, &[], "heap frames")?;
-        }
+        memory.writable(vaddr::STACK_TOP as Word - stack_bytes, stack_bytes, &[], "stack frames")?;
+        memory.writable(vaddr::HEAP as Word, component.heap_bytes.to_native() as Word, &[], "heap frames")?;
         for mapping in component.mappings.iter() {
             let bytes = mapping.bytes.to_native() as Word;
             let rights = if mapping.writable { CapRights::READ_WRITE } else { CapRights::READ_ONLY };
@@ -318,11 +318,9 @@ impl Pd {
         .map_err(kernel("configuring the TCB"))?;
 
         Ok(Pd {
-            index,
             name: component.name.as_str(),
             manifest: component,
             tcb,
-            cnode,
             writable,
             entry: program.entry.to_native() as Word,
             state: PdState::Running,
@@ -376,8 +374,10 @@ impl Pd {
 
     fn reset(&mut self, scratch: &mut ScratchWindow) -> Result<(), sel4::Error> {
         self.tcb.suspend()?;
-        for page in &self.writable {
-            scratch.fill(page.frame, page.initial)?;
+        for run in &self.writable {
+            for (i, frame) in run.frames.clone().enumerate() {
+                scratch.fill(CPtr::from_bits(frame).cast(), chunk(run.initial, i))?;
+            }
         }
         Ok(())
     }

@@ -16,7 +16,6 @@ pub struct System {
     pub image: &'static ArchivedBootImage,
     pub pds: Vec<Pd>,
     pub fault_endpoint: cap::Endpoint,
-    pub objects: ObjectAllocator,
     pub scratch: ScratchWindow,
 }
 
@@ -74,7 +73,7 @@ impl System {
                 pd.manifest.grants.len()
             );
         }
-        Ok(System { image, pds, fault_endpoint, objects, scratch })
+        Ok(System { image, pds, fault_endpoint, scratch })
     }
 
     /// Starts every component, in manifest order.

@@ -149,6 +149,24 @@ const BOOT_TESTS: &[BootTest] = &[
         ]),
     },
     BootTest {
+        name: "device_memory_grant_reads_the_hpet",
+        program: image::ROOT_TASK,
+        system: "systems/tests/devices.toml",
+        timeout: Duration::from_secs(60),
+        expect: Expect::Pass(&[
+            "[INFO  hpet-reader] HPET `hpet` at 0x60000000: vendor 0x8086",
+            "supervisor: component `hpet-reader` exited with code 0",
+            "root task finished: all tasks ended",
+        ]),
+    },
+    BootTest {
+        name: "untyped_exhaustion_names_the_component_and_boots_nothing",
+        program: image::ROOT_TASK,
+        system: "systems/tests/out-of-memory.toml",
+        timeout: Duration::from_secs(60),
+        expect: Expect::Fail(&["root task failed: building component `hog`: out of untyped memory making heap frames"]),
+    },
+    BootTest {
         name: "harness_fails_a_panicking_guest_and_shows_the_message",
         program: Program { package: "test-guests", bin: "panicking-root-task", embeds_system: false },
         system: system::DEFAULT_SYSTEM,
