@@ -1,17 +1,19 @@
 //! Kernel objects from untyped memory, and slots of the root CNode to hold
 //! their capabilities.
 //!
-//! The kernel places each object of an untyped at the untyped's free index
-//! rounded up to the object's size; [`ObjectAllocator`] keeps the same
-//! watermark per untyped, so it knows in advance whether an object fits and
-//! reports exhaustion as an error naming what was being built.
+//! The bookkeeping (which untyped has room, where the kernel places each
+//! object, how to reach a physical address in device memory) is the
+//! `untyped-allocator` crate's, tested on the host; this module carries out
+//! its plans with `Untyped::retype` and reports exhaustion as an error
+//! naming what was being built. A failed retype leaves the plan's
+//! watermarks ahead of the kernel (see that crate): it is fatal.
 
-use alloc::vec::Vec;
 use core::fmt;
 use core::ops::Range;
 
 use sel4_root_task::sel4::{self, cap, CPtr, ObjectBlueprint, Word};
 use sel4_root_task::{init_caps, BootInfo};
+use untyped_allocator::{DeviceStep, Pool, UntypedDesc};
 
 /// Why an object could not be made.
 #[derive(Debug)]
@@ -41,53 +43,26 @@ impl fmt::Display for AllocError {
     }
 }
 
-struct Untyped {
-    cap: cap::Untyped,
-    paddr: Word,
-    size_bits: u8,
-    /// Bytes used from the start (the kernel's free index).
-    watermark: Word,
-}
-
-impl Untyped {
-    fn end(&self) -> Word {
-        self.paddr + (1 << self.size_bits)
-    }
-    fn free(&self) -> Word {
-        (1 << self.size_bits) - self.watermark
-    }
-    /// Offset of `count` objects of 2^`bits` bytes if they fit.
-    fn fit(&self, bits: usize, count: usize) -> Option<Word> {
-        let start = self.watermark.next_multiple_of(1 << bits);
-        (start + (count << bits) <= (1 << self.size_bits)).then_some(start)
-    }
-}
-
 /// Hands out root CNode slots and makes objects from untyped memory.
 pub struct ObjectAllocator {
-    ram: Vec<Untyped>,
-    device: Vec<Untyped>,
+    pool: Pool<cap::Untyped>,
     slots: Range<Word>,
 }
 
 impl ObjectAllocator {
     pub fn new(bootinfo: &BootInfo) -> Self {
-        let mut ram = Vec::new();
-        let mut device = Vec::new();
-        for (cap, desc) in bootinfo.untypeds() {
-            let u = Untyped { cap, paddr: desc.paddr(), size_bits: desc.size_bits(), watermark: 0 };
-            if desc.is_device() { device.push(u) } else { ram.push(u) }
-        }
-        // Smallest first: small objects fill small untypeds and the large
-        // untypeds stay whole for large requests.
-        ram.sort_by_key(|u| u.size_bits);
-        device.sort_by_key(|u| u.paddr);
-        ObjectAllocator { ram, device, slots: bootinfo.empty().range() }
+        let pool = Pool::new(bootinfo.untypeds().map(|(cap, desc)| UntypedDesc {
+            id: cap,
+            paddr: desc.paddr() as u64,
+            size_bits: desc.size_bits(),
+            is_device: desc.is_device(),
+        }));
+        ObjectAllocator { pool, slots: bootinfo.empty().range() }
     }
 
     /// Bytes of RAM not yet handed out.
     pub fn free_ram(&self) -> usize {
-        self.ram.iter().map(|u| u.free()).sum()
+        self.pool.free_ram() as usize
     }
 
     /// `count` consecutive free slots of the root CNode.
@@ -112,22 +87,20 @@ impl ObjectAllocator {
     /// Makes `count` objects of one kind in consecutive slots.
     pub fn make_many(&mut self, blueprint: ObjectBlueprint, count: usize, what: &'static str) -> Result<Range<Word>, AllocError> {
         let bits = blueprint.physical_size_bits();
+        // Memory first: a request too large for both (a heap larger than
+        // RAM) is reported as out of memory. When the slots then run out,
+        // the pool counts memory as used that the kernel never handed out:
+        // safe for RAM, and fatal anyway.
+        let plan = self.pool.plan(bits as u8, count, FAN_OUT).map_err(|e| AllocError::OutOfMemory {
+            what,
+            size_bits: bits,
+            free_bytes: e.free_bytes as usize,
+        })?;
         let slots = self.slots(count, what)?;
-        // One retype makes at most CONFIG_RETYPE_FAN_OUT_LIMIT objects.
-        let fan_out = sel4::sys::config::CONFIG_RETYPE_FAN_OUT_LIMIT as usize;
-        let mut done = 0;
-        while done < count {
-            let chunk = (count - done).min(fan_out);
-            let free_bytes = self.free_ram();
-            let untyped = self
-                .ram
-                .iter_mut()
-                .find(|u| u.fit(bits, chunk).is_some())
-                .ok_or(AllocError::OutOfMemory { what, size_bits: bits, free_bytes })?;
-            let start = untyped.fit(bits, chunk).expect("checked by find");
-            retype(untyped.cap, blueprint, slots.start + done, chunk, what)?;
-            untyped.watermark = start + (chunk << bits);
-            done += chunk;
+        let mut slot = slots.start;
+        for step in plan {
+            retype(step.untyped, blueprint, slot, step.count, what)?;
+            slot += step.count;
         }
         Ok(slots)
     }
@@ -135,33 +108,33 @@ impl ObjectAllocator {
     /// 4 KiB frames of device memory covering `paddr..paddr + bytes` (page
     /// aligned), in consecutive slots.
     pub fn device_frames(&mut self, paddr: Word, bytes: Word, what: &'static str) -> Result<Range<Word>, AllocError> {
-        let page = 1 << sel4::sys::constants::seL4_PageBits;
-        let Some(index) = self.device.iter().position(|u| u.paddr <= paddr && paddr + bytes <= u.end()) else {
-            return Err(AllocError::NoDeviceMemory { paddr, bytes });
-        };
-        let target = paddr - self.device[index].paddr;
-        if self.device[index].watermark > target {
-            // Already handed out (the description checker forbids overlaps).
-            return Err(AllocError::NoDeviceMemory { paddr, bytes });
+        let page_bits = sel4::sys::constants::seL4_PageBits;
+        // Frame slots first: when the CNode is full the pool is untouched.
+        let slots = self.slots(bytes >> page_bits, what)?;
+        let plan = self
+            .pool
+            .plan_device(paddr as u64, bytes as u64, page_bits as u8, FAN_OUT)
+            .map_err(|_| AllocError::NoDeviceMemory { paddr, bytes })?;
+        let mut slot = slots.start;
+        for step in plan {
+            match step {
+                // Padding: the device untyped's free index moves to `paddr`.
+                DeviceStep::Padding { untyped, size_bits, .. } => {
+                    let padding = self.slot("device memory padding")?;
+                    retype(untyped, ObjectBlueprint::Untyped { size_bits: size_bits as usize }, padding.bits(), 1, "device memory padding")?;
+                }
+                DeviceStep::Frames { untyped, count, .. } => {
+                    retype(untyped, ObjectBlueprint::X86Page, slot, count, what)?;
+                    slot += count;
+                }
+            }
         }
-        // Skip to the target with the fewest objects: the largest aligned
-        // untyped pieces that fit the gap.
-        while self.device[index].watermark < target {
-            let watermark = self.device[index].watermark;
-            let gap = target - watermark;
-            let align_bits = watermark.trailing_zeros().min(Word::BITS - 1) as usize;
-            let bits = align_bits.min(gap.ilog2() as usize);
-            let slot = self.slot("device memory padding")?;
-            retype(self.device[index].cap, ObjectBlueprint::Untyped { size_bits: bits }, slot.bits(), 1, "device memory padding")?;
-            self.device[index].watermark += 1 << bits;
-        }
-        let count = bytes / page;
-        let slots = self.slots(count, what)?;
-        retype(self.device[index].cap, ObjectBlueprint::X86Page, slots.start, count, what)?;
-        self.device[index].watermark += bytes;
         Ok(slots)
     }
 }
+
+/// One retype makes at most this many objects.
+const FAN_OUT: usize = sel4::sys::config::CONFIG_RETYPE_FAN_OUT_LIMIT as usize;
 
 fn retype(untyped: cap::Untyped, blueprint: ObjectBlueprint, slot: Word, count: usize, what: &'static str) -> Result<(), AllocError> {
     // Depth 0: the destination is the root CNode itself, offset by `slot`.
