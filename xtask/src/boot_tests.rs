@@ -65,6 +65,7 @@ const BOOT_TESTS: &[BootTest] = &[
             "[INFO  client] call add(2, 40) -> Ok(42)",
             "[INFO  client] 1000 more calls: sum 499500",
             "supervisor: component `client` exited with code 0",
+            "[INFO  consumer] received 100000 messages in order",
             "supervisor: component `crasher` faulted: VM fault: data access to address 0xc000000",
             "supervisor: restarted `crasher` (restart 1 of at most 2)",
             "supervisor: restarted `crasher` (restart 2 of at most 2)",
@@ -72,6 +73,18 @@ const BOOT_TESTS: &[BootTest] = &[
             "summary of system `default`:",
             "crasher          stopped      restarts  2  faults  3",
             "root task finished: all tasks ended",
+        ]),
+    },
+    BootTest {
+        name: "ring_transfers_100000_messages_none_lost_duplicated_or_reordered",
+        program: image::ROOT_TASK,
+        system: system::DEFAULT_SYSTEM,
+        timeout: Duration::from_secs(60),
+        expect: Expect::Pass(&[
+            "[INFO  consumer] received 100000 messages in order: none lost, duplicated, reordered or corrupted",
+            "supervisor: component `consumer` exited with code 0",
+            "[INFO  producer] sent 100000 messages over ring `numbers`",
+            "supervisor: component `producer` exited with code 0",
         ]),
     },
     BootTest {

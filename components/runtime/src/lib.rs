@@ -45,7 +45,7 @@ pub mod ring;
 
 pub use channel::{CallError, Channel};
 pub use config::{config, name};
-pub use event_loop::{run, Handler};
+pub use event_loop::{run, wait_for, Handler};
 pub use sel4::MessageInfo;
 /// The kernel bindings, for components that need more than the runtime offers.
 pub use sel4;

@@ -1,1 +1,121 @@
-//! Rings (filled in once the ring crate lands).
+//! Rings of the system description, opened by name, with the notification
+//! protocol handled: the runtime signals the peer when the ring protocol
+//! says so, and waits for the peer's signal when told to sleep.
+
+use shared_ring::{Consumer, Producer, RingError, RingGeometry, SendError, SleepDecision};
+use system_manifest::{ArchivedRingEnd, ArchivedRingRole};
+
+use crate::Channel;
+
+fn find(name: &str, role: ArchivedRingRole) -> &'static ArchivedRingEnd {
+    let config = crate::config();
+    let Some(end) = config.rings.iter().find(|r| r.name.as_str() == name) else {
+        panic!("component `{}` has no ring `{name}` in the system description", crate::name());
+    };
+    if end.role != role {
+        panic!("component `{}` is the {:?} of ring `{name}`, not its {role:?}", crate::name(), end.role);
+    }
+    end
+}
+
+fn geometry(end: &ArchivedRingEnd) -> RingGeometry {
+    RingGeometry::new(end.slot_count.to_native(), end.slot_size.to_native())
+        .unwrap_or_else(|e| panic!("ring `{}` has a bad geometry: {e}", end.name.as_str()))
+}
+
+/// The producing end of a ring.
+pub struct RingProducer {
+    ring: Producer<'static>,
+    channel: Channel,
+}
+
+impl RingProducer {
+    /// The ring `name`, of which this component is the producer.
+    pub fn open(name: &str) -> RingProducer {
+        let end = find(name, ArchivedRingRole::Producer);
+        // SAFETY: the root task maps the ring's region read-write at this
+        // address for the life of the component, shared only with the consumer.
+        let ring = unsafe { Producer::new(end.vaddr.to_native() as *mut u8, geometry(end)) }
+            .unwrap_or_else(|e| panic!("ring `{name}`: {e}"));
+        RingProducer { ring, channel: Channel::from_badge(end.channel) }
+    }
+
+    /// The channel the consumer signals when it frees slots.
+    pub fn channel(&self) -> Channel {
+        self.channel
+    }
+
+    /// Writes a message without publishing it (see [`RingProducer::publish`]).
+    pub fn try_send(&mut self, message: &[u8]) -> Result<(), SendError> {
+        self.ring.try_send(message)
+    }
+
+    /// Writes a message, waiting for space while the ring is full. Waiting
+    /// publishes what was written, so the consumer can make room.
+    pub fn send(&mut self, message: &[u8]) -> Result<(), SendError> {
+        loop {
+            match self.ring.try_send(message) {
+                Err(SendError::Full) => {
+                    let plan = self.ring.prepare_to_wait()?;
+                    if plan.notify.is_needed() {
+                        self.channel.notify();
+                    }
+                    if plan.decision == SleepDecision::Sleep {
+                        crate::wait_for(self.channel);
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Makes everything written visible to the consumer, signalling it if it sleeps.
+    pub fn publish(&mut self) {
+        if self.ring.publish().is_needed() {
+            self.channel.notify();
+        }
+    }
+}
+
+/// The consuming end of a ring.
+pub struct RingConsumer {
+    ring: Consumer<'static>,
+    channel: Channel,
+}
+
+impl RingConsumer {
+    /// The ring `name`, of which this component is the consumer.
+    pub fn open(name: &str) -> RingConsumer {
+        let end = find(name, ArchivedRingRole::Consumer);
+        // SAFETY: as in `RingProducer::open`.
+        let ring = unsafe { Consumer::new(end.vaddr.to_native() as *mut u8, geometry(end)) }
+            .unwrap_or_else(|e| panic!("ring `{name}`: {e}"));
+        RingConsumer { ring, channel: Channel::from_badge(end.channel) }
+    }
+
+    /// The channel the producer signals when it publishes.
+    pub fn channel(&self) -> Channel {
+        self.channel
+    }
+
+    /// Hands every available message to `handle` (in place, no copy), then
+    /// tells the producer this end sleeps until the next publish. Call it at
+    /// start and whenever [`RingConsumer::channel`] is notified; returns the
+    /// number of messages handled.
+    pub fn drain(&mut self, mut handle: impl FnMut(&[u8])) -> Result<usize, RingError> {
+        let mut handled = 0;
+        loop {
+            while let Some(message) = self.ring.try_recv()? {
+                handle(message);
+                handled += 1;
+            }
+            let plan = self.ring.prepare_to_sleep()?;
+            if plan.notify.is_needed() {
+                self.channel.notify();
+            }
+            if plan.decision == SleepDecision::Sleep {
+                return Ok(handled);
+            }
+        }
+    }
+}
