@@ -22,6 +22,16 @@ pub struct Program {
 /// The system's root task.
 pub const ROOT_TASK: Program = Program { package: "root-task", bin: "root-task", embeds_system: true };
 
+/// Console lines that mean the system itself failed: a root task panic or a
+/// kernel complaint. (A component's panic is a fault the supervisor handles.)
+const FAILURE_MARKERS: &[&str] = &[
+    "root task panicked at",
+    "seL4 failed assertion",
+    "Caught cap fault",
+    "vm fault on",
+    "halting...",
+];
+
 /// What QEMU boots.
 pub struct Images {
     pub board: Board,
@@ -37,6 +47,7 @@ impl Images {
         spec.timeout = timeout;
         spec.log_file = log_file;
         spec.success_status = qemu.success_status;
+        spec.failure_markers = FAILURE_MARKERS.iter().map(|m| m.to_string()).collect();
         spec
     }
 }

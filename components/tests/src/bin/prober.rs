@@ -2,7 +2,9 @@
 //! component's name, and logs before each attempt:
 //! - `read-unmapped`: reads memory it was not given,
 //! - `exec-heap`: jumps to code it wrote into its heap (W^X),
-//! - `write-text`: writes to its own code (W^X).
+//! - `write-text`: writes to its own code (W^X),
+//! - `bad-syscall`: makes a syscall the kernel does not know,
+//! - `panics`: panics (the runtime turns a panic into a fault).
 //! Each attempt must fault; the supervisor reports the fault.
 #![no_std]
 #![no_main]
@@ -40,6 +42,17 @@ fn init() -> Never {
             // SAFETY: none; the write must fault (code is read-only).
             unsafe { core::ptr::write_volatile(target, 0xc3) };
             log::error!("W^X BROKEN: wrote to code");
+        }
+        "bad-syscall" => {
+            log::info!("making syscall number -99");
+            // SAFETY: none; the kernel reports an unknown syscall as a fault.
+            unsafe { core::arch::asm!("mov r12, rsp", "syscall", "mov rsp, r12", in("rdx") -99isize, out("rcx") _, out("r11") _, out("r12") _) };
+            log::error!("the kernel accepted syscall -99");
+        }
+        "panics" => {
+            let limit: Option<u32> = None;
+            log::info!("about to unwrap None");
+            let _ = limit.expect("a deliberate panic");
         }
         other => log::error!("prober: no probe named `{other}`"),
     }
