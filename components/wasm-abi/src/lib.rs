@@ -1,0 +1,164 @@
+//! The host ABI of Wasm components, version 1.
+//!
+//! A Wasm component imports host functions from the module [`MODULE`] and
+//! exports the handler functions of [`export`]. Every pointer and length
+//! passed in is checked against the component's linear memory and every
+//! channel, ring or device id against its grants; a violation traps the
+//! component (the supervisor applies its restart policy), it never crashes
+//! the runtime.
+//!
+//! Messages of protected calls are byte strings of at most
+//! [`MAX_MESSAGE_BYTES`], carried in the IPC buffer's message registers.
+#![no_std]
+
+/// The import module of every host function; the suffix is the ABI version.
+pub const MODULE: &str = "sel4_wasm_v1";
+
+/// Version of this ABI.
+pub const VERSION: u32 = 1;
+
+/// Largest message of a protected call: 119 message registers of 8 bytes
+/// (the first register holds the length).
+pub const MAX_MESSAGE_BYTES: usize = 119 * 8;
+
+/// A value type of the host ABI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValType {
+    I32,
+    I64,
+}
+
+/// What a component's description must grant for it to import a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requires {
+    /// Every component may import it.
+    Nothing,
+    /// An `io_ports` grant.
+    IoPorts,
+    /// An `irqs` grant.
+    Irqs,
+    /// A `device_memory` grant.
+    DeviceMemory,
+}
+
+/// A host function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostFunction {
+    pub name: &'static str,
+    pub params: &'static [ValType],
+    pub results: &'static [ValType],
+    pub requires: Requires,
+    pub doc: &'static str,
+}
+
+use ValType::{I32, I64};
+
+macro_rules! host_functions {
+    ($($name:literal ($($p:ident),*) -> ($($r:ident),*) $req:ident: $doc:literal;)*) => {
+        /// Every host function of this ABI version.
+        pub const HOST_FUNCTIONS: &[HostFunction] = &[
+            $(HostFunction { name: $name, params: &[$($p),*], results: &[$($r),*], requires: Requires::$req, doc: $doc },)*
+        ];
+    };
+}
+
+host_functions! {
+    "log" (I32, I32, I32) -> () Nothing:
+        "log(level, ptr, len): writes the UTF-8 text at ptr..ptr+len as one log line of `level` (1 error .. 5 trace), prefixed with the component's name.";
+    "exit" (I64) -> () Nothing:
+        "exit(code): ends the component (0 = success); never returns.";
+    "channel_by_peer" (I32, I32) -> (I32) Nothing:
+        "channel_by_peer(ptr, len): the id of the channel to the component named by the text, or a negative status.";
+    "channel_call" (I32, I64, I32, I32, I32, I32) -> (I64) Nothing:
+        "channel_call(channel, label, request_ptr, request_len, reply_ptr, reply_capacity): a protected call; the reply's bytes are copied to reply_ptr. Returns (reply_label << 32) | reply_len, or a negative status.";
+    "channel_notify" (I32) -> (I32) Nothing:
+        "channel_notify(channel): signals the peer. Returns a status.";
+    "ring_open" (I32, I32) -> (I32) Nothing:
+        "ring_open(ptr, len): a handle to the ring named by the text (this component's end), or a negative status.";
+    "ring_channel" (I32) -> (I32) Nothing:
+        "ring_channel(ring): the channel id on which the ring's peer signals this end (to recognise it in `notified`).";
+    "ring_send" (I32, I32, I32) -> (I32) Nothing:
+        "ring_send(ring, ptr, len): copies a message into the ring without publishing it. Returns a status (RING_FULL when full).";
+    "ring_publish" (I32) -> (I32) Nothing:
+        "ring_publish(ring): makes sent messages visible, signalling the consumer if it sleeps.";
+    "ring_recv" (I32, I32, I32) -> (I32) Nothing:
+        "ring_recv(ring, ptr, capacity): copies the next message to ptr (the slot is copied once). Returns its length, or RING_EMPTY, or another negative status.";
+    "ring_sleep" (I32) -> (I32) Nothing:
+        "ring_sleep(ring): releases received messages and tells the producer this end sleeps until the next publish. Returns 1 if messages arrived meanwhile (receive again), 0 to wait for the ring's notification.";
+    "time_now_ns" () -> (I64) Nothing:
+        "time_now_ns(): nanoseconds since boot (from the CPU's time-stamp counter).";
+    "io_out" (I32, I32, I32, I32) -> (I32) IoPorts:
+        "io_out(width, port, value, _): writes a byte (width 1), word (2) or double word (4) to a granted IO port. Returns a status.";
+    "io_in" (I32, I32) -> (I64) IoPorts:
+        "io_in(width, port): reads a granted IO port. Returns the value, or a negative status.";
+    "irq_ack" (I32) -> (I32) Irqs:
+        "irq_ack(channel): acknowledges the interrupt that arrives on `channel`, so it can fire again. Returns a status.";
+    "mmio_read32" (I32, I32) -> (I64) DeviceMemory:
+        "mmio_read32(window, offset): reads 32 bits of a granted device window. Returns the value, or a negative status.";
+    "mmio_write32" (I32, I32, I32) -> (I32) DeviceMemory:
+        "mmio_write32(window, offset, value): writes 32 bits of a granted device window. Returns a status.";
+}
+
+/// The host function named `name`, if this ABI has it.
+pub fn host_function(name: &str) -> Option<&'static HostFunction> {
+    HOST_FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// What a component exports for the runtime to call.
+pub mod export {
+    /// `init()`: called once when the component starts.
+    pub const INIT: &str = "init";
+    /// `notified(channel: i32)`: a signal arrived on `channel` (optional).
+    pub const NOTIFIED: &str = "notified";
+    /// `protected(channel: i32, label: i64, len: i32) -> i64`: a protected
+    /// call whose `len` request bytes are in the message buffer; the reply
+    /// is written to the message buffer and returned as
+    /// `(reply_label << 32) | reply_len` (optional).
+    pub const PROTECTED: &str = "protected";
+    /// `message_buffer() -> i32`: address of a buffer of
+    /// [`super::MAX_MESSAGE_BYTES`] bytes in linear memory for `protected`
+    /// (required with `protected`).
+    pub const MESSAGE_BUFFER: &str = "message_buffer";
+    /// The linear memory.
+    pub const MEMORY: &str = "memory";
+}
+
+/// Negative statuses returned by host functions (0 is success).
+pub mod status {
+    pub const OK: i32 = 0;
+    /// The server died while handling the call, or is stopped.
+    pub const SERVER_DIED: i32 = -1;
+    /// The component has no such channel, or cannot use it this way.
+    pub const NO_SUCH_CHANNEL: i32 = -2;
+    /// The component has no such ring, or is not this end of it.
+    pub const NO_SUCH_RING: i32 = -3;
+    pub const RING_FULL: i32 = -4;
+    pub const RING_EMPTY: i32 = -5;
+    /// The peer broke the ring; stop using it.
+    pub const RING_BROKEN: i32 = -6;
+    /// A message larger than the slot, the buffer or [`super::MAX_MESSAGE_BYTES`].
+    pub const TOO_LARGE: i32 = -7;
+    /// The IO port, IRQ or device offset is outside what was granted.
+    pub const NOT_GRANTED: i32 = -8;
+    /// The kernel refused the operation.
+    pub const KERNEL_ERROR: i32 = -9;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique() {
+        for (i, f) in HOST_FUNCTIONS.iter().enumerate() {
+            assert!(HOST_FUNCTIONS[i + 1..].iter().all(|g| g.name != f.name), "{} twice", f.name);
+        }
+    }
+
+    #[test]
+    fn device_functions_require_grants() {
+        assert_eq!(host_function("io_out").unwrap().requires, Requires::IoPorts);
+        assert_eq!(host_function("log").unwrap().requires, Requires::Nothing);
+        assert!(host_function("fork").is_none());
+    }
+}
