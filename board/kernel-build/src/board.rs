@@ -17,6 +17,19 @@ pub struct Board {
     pub rust_target: String,
     pub kernel: KernelDescription,
     pub qemu: QemuConfig,
+    /// How Wasm components are compiled for this board (none: the board
+    /// cannot run Wasm components).
+    pub wasm: Option<WasmTarget>,
+}
+
+/// The target Wasm components are precompiled for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct WasmTarget {
+    pub target: String,
+    /// Cranelift ISA flags to enable: the CPU features the board has.
+    #[serde(default)]
+    pub cranelift_flags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -95,6 +108,8 @@ struct BoardFile {
     board: BoardSection,
     kernel: KernelDescription,
     qemu: QemuConfig,
+    #[serde(default)]
+    wasm: Option<WasmTarget>,
 }
 
 #[derive(Deserialize)]
@@ -139,6 +154,7 @@ impl Board {
             rust_target: parsed.board.rust_target,
             kernel: parsed.kernel,
             qemu: parsed.qemu,
+            wasm: parsed.wasm,
         })
     }
 

@@ -15,7 +15,7 @@ mod patches;
 mod source;
 
 pub use autoconf::Autoconf;
-pub use board::{Board, KernelProfile, QemuConfig};
+pub use board::{Board, KernelProfile, QemuConfig, WasmTarget};
 pub use host::{check_host_tools, program_on_path, HostPackage, MissingPackages, REQUIRED_PACKAGES};
 pub use kernel::{build_kernel, prepare_source, Kernel, PreparedSource};
 pub use patches::{apply_patch, Patch};
