@@ -47,7 +47,7 @@ fn main(bootinfo: &BootInfo) -> Result<(), RootTaskError> {
     let mut objects = objects::ObjectAllocator::new(bootinfo);
     self_check::run(&mut objects).map_err(RootTaskError::SelfCheck)?;
     let image = boot_image::boot_image().map_err(RootTaskError::BootImage)?;
-    let mut system = system::System::build(image, objects).map_err(RootTaskError::Build)?;
+    let mut system = system::System::build(image, objects, bootinfo.arch_info()).map_err(RootTaskError::Build)?;
     system.start().map_err(RootTaskError::Build)?;
     let outcome = supervisor::supervise(&mut system);
     system.print_summary();

@@ -62,15 +62,33 @@ impl ProgramFrames {
                 continue;
             }
             let pages = pages_of(segment.vaddr.to_native() as Word, segment.mem_bytes.to_native() as Word);
-            let frames = objects.make_many(ObjectBlueprint::X86Page, pages.len(), "read-only program frames")?;
-            for (i, (page_vaddr, frame)) in pages.zip(frames).enumerate() {
-                let frame: cap::X86Page = CPtr::from_bits(frame).cast();
-                scratch.fill(frame, chunk(&segment.data, i)).map_err(kernel("filling program frames"))?;
-                read_only.push((page_vaddr, frame));
-            }
+            let frames = filled_frames(&segment.data, pages.len(), objects, scratch, "read-only program frames")?;
+            read_only.extend(pages.zip(frames.map(|f| CPtr::from_bits(f).cast())));
         }
         Ok(ProgramFrames { read_only })
     }
+
+    /// Frames holding a precompiled Wasm module, shared by its components.
+    pub fn wasm_module(cwasm: &'static [u8], objects: &mut ObjectAllocator, scratch: &mut ScratchWindow) -> Result<Self, AllocError> {
+        let pages = pages_of(vaddr::WASM_MODULE as Word, cwasm.len());
+        let frames = filled_frames(cwasm, pages.len(), objects, scratch, "Wasm module frames")?;
+        Ok(ProgramFrames { read_only: pages.zip(frames.map(|f| CPtr::from_bits(f).cast())).collect() })
+    }
+}
+
+/// `pages` new frames in consecutive slots holding `data`, then zeros.
+fn filled_frames(
+    data: &[u8],
+    pages: usize,
+    objects: &mut ObjectAllocator,
+    scratch: &mut ScratchWindow,
+    what: &'static str,
+) -> Result<Range<Word>, AllocError> {
+    let frames = objects.make_many(ObjectBlueprint::X86Page, pages, what)?;
+    for (i, frame) in frames.clone().enumerate() {
+        scratch.fill(CPtr::from_bits(frame).cast(), chunk(data, i)).map_err(kernel(what))?;
+    }
+    Ok(frames)
 }
 
 /// The page addresses covering `vaddr..vaddr + bytes`.
@@ -166,6 +184,8 @@ pub struct Pd {
     pub tcb: cap::Tcb,
     writable: Vec<WritableRun>,
     entry: Word,
+    wasm_module_len: Word,
+    tsc_mhz: Word,
     pub state: PdState,
     pub restarts: u32,
     pub faults: u32,
@@ -178,6 +198,9 @@ pub struct Pd {
 pub struct BuildContext<'a> {
     pub image: &'static ArchivedBootImage,
     pub programs: &'a [ProgramFrames],
+    pub wasm_modules: &'a [ProgramFrames],
+    /// Time-stamp counter frequency, for the components' clocks.
+    pub tsc_mhz: Word,
     pub regions: &'a [Range<Word>],
     pub pd_objects: &'a [PdObjects],
     pub fault_endpoint: cap::Endpoint,
@@ -276,6 +299,17 @@ impl Pd {
         for &(page, frame) in &cx.programs[component.program.to_native() as usize].read_only {
             memory.map_copy(frame.cptr(), page, CapRights::READ_ONLY, VmAttributes::DEFAULT, "read-only program frames")?;
         }
+        // A Wasm module: read-only, so executable (W^X), shared.
+        let wasm_module_len = match component.wasm_module.as_ref() {
+            Some(index) => {
+                let index = index.to_native() as usize;
+                for &(page, frame) in &cx.wasm_modules[index].read_only {
+                    memory.map_copy(frame.cptr(), page, CapRights::READ_ONLY, VmAttributes::DEFAULT, "Wasm module frames")?;
+                }
+                cx.image.wasm_modules[index].cwasm.len()
+            }
+            None => 0,
+        };
         // The config archive: read-only, filled once.
         let config: &'static [u8] = &component.config;
         for (i, page) in pages_of(vaddr::CONFIG as Word, config.len().max(1)).enumerate() {
@@ -323,6 +357,8 @@ impl Pd {
             tcb,
             writable,
             entry: program.entry.to_native() as Word,
+            wasm_module_len,
+            tsc_mhz: cx.tsc_mhz,
             state: PdState::Running,
             restarts: 0,
             faults: 0,
@@ -339,6 +375,8 @@ impl Pd {
             rsi: vaddr::IPC_BUFFER as Word,
             rdx: self.manifest.config.len(),
             rcx: mode as Word,
+            r8: self.wasm_module_len,
+            r9: self.tsc_mhz,
             ..Default::default()
         }
     }

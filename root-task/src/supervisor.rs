@@ -11,7 +11,7 @@
 use alloc::vec::Vec;
 
 use sel4_root_task::sel4::{self, Fault, Word};
-use system_manifest::layout::label;
+use system_manifest::layout::{label, wasm_trap};
 use system_manifest::{ArchivedLifetime, ArchivedRestartPolicy};
 
 use crate::system::System;
@@ -47,16 +47,20 @@ pub fn supervise(system: &mut System) -> Outcome {
             log::info!("supervisor: component `{}` exited with code {code}", pd.name);
             continue;
         }
-        if !Fault::is_fault_label(message_label) {
+        let failure = if message_label == label::WASM_TRAP as Word {
+            let trap = sel4::with_ipc_buffer(|b| b.msg[0]) as u64;
+            alloc::format!("trapped: Wasm trap: {}", wasm_trap::describe(trap))
+        } else if Fault::is_fault_label(message_label) {
+            alloc::format!("faulted: {}", Fault::decode(info))
+        } else {
             log::warn!("supervisor: component `{}` sent an unknown request (label {message_label:#x})", system.pds[index].name);
             continue;
-        }
-        let fault = Fault::decode(info);
+        };
         let pd = &mut system.pds[index];
         pd.faults += 1;
-        log::error!("supervisor: component `{}` faulted: {fault}", pd.name);
+        log::error!("supervisor: component `{}` {failure}", pd.name);
         if pd.state == PdState::Stopped {
-            log::error!("supervisor: the tombstone of `{}` faulted; suspending it", pd.name);
+            log::error!("supervisor: the tombstone of `{}` failed; suspending it", pd.name);
             pd.suspend();
             continue;
         }

@@ -22,7 +22,7 @@ pub struct System {
 impl System {
     /// Makes every object the manifest describes and builds every
     /// component; starts none of them.
-    pub fn build(image: &'static ArchivedBootImage, mut objects: ObjectAllocator) -> Result<System, BuildError> {
+    pub fn build(image: &'static ArchivedBootImage, mut objects: ObjectAllocator, tsc_mhz: Word) -> Result<System, BuildError> {
         let system_error = |error| BuildError { component: "(system)", error };
         let manifest = &image.manifest;
         let ram_before = objects.free_ram();
@@ -35,6 +35,12 @@ impl System {
             let frames = ProgramFrames::build(program, &mut objects, &mut scratch)
                 .map_err(|error| BuildError { component: program.name.as_str(), error })?;
             programs.push(frames);
+        }
+        let mut wasm_modules = Vec::new();
+        for module in image.wasm_modules.iter() {
+            let frames = ProgramFrames::wasm_module(&module.cwasm, &mut objects, &mut scratch)
+                .map_err(|error| BuildError { component: module.name.as_str(), error })?;
+            wasm_modules.push(frames);
         }
         // Shared regions: zeroed frames, made once, mapped into each user.
         let mut regions: Vec<Range<Word>> = Vec::new();
@@ -49,7 +55,15 @@ impl System {
         for component in manifest.components.iter() {
             pd_objects.push(PdObjects::make(&mut objects).map_err(|error| BuildError { component: component.name.as_str(), error })?);
         }
-        let cx = BuildContext { image, programs: &programs, regions: &regions, pd_objects: &pd_objects, fault_endpoint };
+        let cx = BuildContext {
+            image,
+            programs: &programs,
+            wasm_modules: &wasm_modules,
+            tsc_mhz,
+            regions: &regions,
+            pd_objects: &pd_objects,
+            fault_endpoint,
+        };
         let mut pds = Vec::new();
         for index in 0..manifest.components.len() {
             pds.push(Pd::build(index, &cx, &mut objects, &mut scratch)?);

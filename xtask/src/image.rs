@@ -52,8 +52,8 @@ impl Images {
     }
 }
 
-/// Targets of the code that runs on the boards (see rust-toolchain.toml).
-pub const BARE_METAL_TARGETS: &[&str] = &["x86_64-unknown-none"];
+/// Rust targets the build needs besides the host: the boards' and Wasm (see rust-toolchain.toml).
+pub const RUST_TARGETS: &[&str] = &["x86_64-unknown-none", crate::wasm::WASM_TARGET];
 
 /// Whether the workspace toolchain has the standard library of `target`.
 pub fn rust_target_installed(target: &str) -> bool {

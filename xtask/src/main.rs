@@ -9,6 +9,7 @@ mod boot_tests;
 mod image;
 mod setup;
 mod system;
+mod wasm;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

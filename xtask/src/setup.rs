@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use sel4_kernel_build::{check_host_tools, program_on_path, REQUIRED_PACKAGES};
 
-use crate::image::{rust_target_installed, BARE_METAL_TARGETS};
+use crate::image::{rust_target_installed, RUST_TARGETS};
 use crate::workspace_root;
 
 /// QEMU, besides what the kernel build needs.
@@ -28,7 +28,7 @@ fn missing() -> Missing {
     if !program_on_path(QEMU.0) {
         packages.push(QEMU.1);
     }
-    let targets = BARE_METAL_TARGETS.iter().copied().filter(|t| !rust_target_installed(t)).collect();
+    let targets = RUST_TARGETS.iter().copied().filter(|t| !rust_target_installed(t)).collect();
     Missing { packages, targets }
 }
 

@@ -62,7 +62,8 @@ pub fn compile(description: &SystemDescription, board: &Board, kernel: &Kernel, 
     let out = root.join("target").join(&board.rust_target).join(profile_dir);
     let programs: BTreeMap<String, PathBuf> =
         description.programs().into_iter().map(|p| (p.clone(), out.join(&p))).collect();
-    let image = description.lower(&programs).map_err(|report| anyhow!("{report:?}"))?;
+    let wasm = crate::wasm::precompile_components(description, board)?;
+    let image = description.lower(&programs, &wasm).map_err(|report| anyhow!("{report:?}"))?;
 
     let dir = root.join("target/systems").join(description.name());
     std::fs::create_dir_all(&dir)?;

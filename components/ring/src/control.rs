@@ -79,12 +79,21 @@ impl core::fmt::Debug for ControlBlock {
 /// Clears a peer's sleep/wait flag if it is set, and says whether this end
 /// must notify. Any non-zero value counts as set (the peer may be hostile).
 ///
-/// The plain load first keeps the common case (peer awake) free of a
-/// read-modify-write on the peer's cache line; the swap makes sure that of two
-/// clears racing (ours and the peer's own "never mind" clear) at most one
-/// turns into a notification per time the flag was set.
+/// Called right after `store index; fence(SeqCst)`. A plain store is enough
+/// to clear (no read-modify-write): only this end clears the peer's flag, and
+/// its store is ordered after the flag value it just read (read-write
+/// coherence), so a later call cannot see the same "set" again. If the clear
+/// lands after the peer has withdrawn and re-declared (its newer `1` is
+/// overwritten), this call still notifies, and that notification happens after
+/// the clear, so the peer's current or next wait receives it: nothing is lost,
+/// at worst a wake-up comes early and the peer's loop just re-checks.
 pub(crate) fn take_flag(flag: &AtomicU32) -> bool {
-    flag.load(Ordering::Relaxed) != 0 && flag.swap(0, Ordering::Relaxed) != 0
+    if flag.load(Ordering::Relaxed) != 0 {
+        flag.store(0, Ordering::Relaxed);
+        true
+    } else {
+        false
+    }
 }
 
 // The byte layout is a contract with the other end (and with anything that

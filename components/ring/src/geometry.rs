@@ -27,7 +27,7 @@ impl RingGeometry {
         if !slot_count.is_power_of_two() || slot_count > MAX_SLOT_COUNT {
             return Err(GeometryError::SlotCountNotPowerOfTwo { slot_count });
         }
-        if slot_size < MIN_SLOT_SIZE || slot_size % 8 != 0 {
+        if slot_size < MIN_SLOT_SIZE || !slot_size.is_multiple_of(8) {
             return Err(GeometryError::BadSlotSize { slot_size });
         }
         let slots = slot_count as u64 * slot_size as u64;

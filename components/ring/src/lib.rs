@@ -77,8 +77,8 @@
 //!
 //! The other side of the handshake is in [`Producer::publish`] /
 //! [`Consumer::release`]: store the index (Release), SeqCst fence, then load
-//! the peer's flag. If it is set, clear it (atomic swap) and return
-//! [`Notify::Peer`]; otherwise [`Notify::None`], and no system call is made.
+//! the peer's flag. If it is set, clear it and return [`Notify::Peer`];
+//! otherwise [`Notify::None`], and no system call is made.
 //!
 //! **Why no wake-up is lost.** Take the consumer (the producer is the mirror
 //! image). It sleeps only if, after `store flag; fence(SeqCst)`, its load of
@@ -88,12 +88,17 @@
 //! sees the flag (or a later value), so it notifies; if the producer's fence
 //! comes first, the consumer's load sees the new `tail`, so it does not sleep.
 //! Without the fences both loads could read the old values (store buffering,
-//! allowed even on x86) and both ends would wait forever. A flag the
-//! consumer withdrew (step 4) can race with the producer clearing it; the
-//! swap makes sure a set flag yields at most one notification, and an extra
-//! notification is harmless: after any wake-up the caller just tries again,
-//! so spurious wake-ups (a notification left over from a withdrawn sleep)
-//! cost one empty poll, nothing more.
+//! allowed even on x86) and both ends would wait forever.
+//!
+//! Only the producer clears `consumer_sleeping` on the notifying path, and it
+//! reads before it clears, so one declaration yields at most one
+//! notification. The consumer's own withdrawal (step 4) can race with the
+//! producer's clear: then the producer may notify a consumer that did not
+//! sleep after all, or its clear may overwrite a newer declaration, but in
+//! both cases it *does* notify, after the clear, so the consumer's current or
+//! next wait returns. An extra notification is harmless: after any wake-up
+//! the caller just tries again, so a spurious wake-up (a notification left
+//! over from a withdrawn sleep) costs one empty poll, nothing more.
 //!
 //! **Batching.** Notifications happen only at `publish` and `release`, at
 //! most one per call, and only while the peer has its flag set; the flag is
@@ -445,7 +450,7 @@ unsafe fn split_region<'a>(
     base: *mut u8,
 ) -> Result<(&'a ControlBlock, core::ptr::NonNull<u8>), GeometryError> {
     let base = core::ptr::NonNull::new(base).ok_or(GeometryError::NullBase)?;
-    if (base.as_ptr() as usize) % CACHE_LINE_BYTES != 0 {
+    if !(base.as_ptr() as usize).is_multiple_of(CACHE_LINE_BYTES) {
         return Err(GeometryError::Misaligned {
             address: base.as_ptr() as usize,
             align: CACHE_LINE_BYTES,

@@ -27,7 +27,7 @@ impl<'a> Ring<'a> {
         slots: NonNull<u8>,
         geometry: RingGeometry,
     ) -> Result<Self, GeometryError> {
-        if (slots.as_ptr() as usize) % 8 != 0 {
+        if !(slots.as_ptr() as usize).is_multiple_of(8) {
             return Err(GeometryError::Misaligned { address: slots.as_ptr() as usize, align: 8 });
         }
         Ok(Ring { ctrl, slots, geometry, _memory: PhantomData })

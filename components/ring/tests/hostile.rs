@@ -335,7 +335,7 @@ proptest! {
     fn consumer_facing_hostile_producer_stays_in_bounds_and_reports_ring_error(
         slot_count in prop_oneof![Just(1u32), Just(2), Just(4), Just(8)],
         slot_size in prop_oneof![Just(16u32), Just(40), Just(64)],
-        ops in prop::collection::vec(consumer_op(), 0..150),
+        ops in prop::collection::vec(consumer_op(), 0..common::MAX_OPS / 2),
     ) {
         run_consumer(slot_count, slot_size, ops)?;
     }
@@ -347,7 +347,7 @@ proptest! {
     fn producer_facing_hostile_consumer_stays_in_bounds_and_reports_ring_error(
         slot_count in prop_oneof![Just(1u32), Just(2), Just(4), Just(8)],
         slot_size in prop_oneof![Just(16u32), Just(40), Just(64)],
-        ops in prop::collection::vec(producer_op(24), 0..150),
+        ops in prop::collection::vec(producer_op(24), 0..common::MAX_OPS / 2),
     ) {
         run_producer(slot_count, slot_size, ops)?;
     }

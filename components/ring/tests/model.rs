@@ -235,7 +235,7 @@ proptest! {
         slot_count in prop_oneof![Just(1u32), Just(2), Just(4), Just(8), Just(16)],
         slot_size in prop_oneof![Just(16u32), Just(24), Just(64)],
         start in prop_oneof![Just(0u32), Just(u32::MAX - 7), any::<u32>()],
-        ops in prop::collection::vec(op(56), 0..300),
+        ops in prop::collection::vec(op(56), 0..common::MAX_OPS),
     ) {
         run_model(slot_count, slot_size, start, ops)?;
     }
@@ -330,9 +330,11 @@ fn oversized_message_is_rejected_without_using_a_slot() {
 fn dropped_slot_writer_writes_no_message() {
     let region = GuardedRegion::new(geometry(2, 16));
     let (mut tx, mut rx) = ends(&region);
-    let mut w = tx.reserve().unwrap();
-    w.payload_mut().fill(7);
-    drop(w);
+    {
+        // Filled, never committed.
+        let mut w = tx.reserve().unwrap();
+        w.payload_mut().fill(7);
+    }
     let mut w = tx.reserve().unwrap();
     w.payload_mut()[..2].copy_from_slice(b"ok");
     w.commit(2).unwrap();

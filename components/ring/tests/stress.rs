@@ -85,7 +85,7 @@ fn run(messages: u64, slot_count: u32, slot_size: u32, spin: u32, label: &str) -
                         batch += 1;
                         polls = 0;
                         // Publish in batches of varying size (1..=16).
-                        if batch > (seq * 2_654_435_761 >> 7) % 16 {
+                        if batch > ((seq * 2_654_435_761) >> 7) % 16 {
                             batch = 0;
                             if tx.publish().is_needed() {
                                 to_consumer.signal();

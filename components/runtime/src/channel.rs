@@ -78,6 +78,11 @@ impl Channel {
         Channel(id)
     }
 
+    /// Channel `id`, if the description gives this component one.
+    pub fn try_new(id: u8) -> Option<Channel> {
+        (!matches!(use_of(id), Use::None)).then_some(Channel(id))
+    }
+
     /// The channel whose other end is component `peer`. Panics if there is
     /// none, or more than one.
     pub fn to(peer: &str) -> Channel {
@@ -99,10 +104,19 @@ impl Channel {
 
     /// Signals the peer (no effect on a channel this component only receives on).
     pub fn notify(self) {
-        if let Use::Signal(slot) = use_of(self.0) {
-            sel4::send(CPtr::from_bits(slot), MessageInfo::new(0, 0, 0, 0));
-        } else {
+        if !self.try_notify() {
             log::warn!("notify on channel {}, which this component cannot signal", self.0);
+        }
+    }
+
+    /// Signals the peer; `false` if this component cannot signal on this channel.
+    pub fn try_notify(self) -> bool {
+        match use_of(self.0) {
+            Use::Signal(slot) => {
+                sel4::send(CPtr::from_bits(slot), MessageInfo::new(0, 0, 0, 0));
+                true
+            }
+            _ => false,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Entry point. The root task starts the thread with RSP at the top of the
 //! stack, RDI = config address, RSI = IPC buffer address, RDX = config
-//! length, RCX = start mode (system-manifest's `layout::start_mode`).
+//! length, RCX = start mode (system-manifest's `layout::start_mode`), R8 =
+//! Wasm module length, R9 = TSC frequency in MHz.
 
 use core::arch::global_asm;
 
@@ -23,7 +24,14 @@ unsafe extern "Rust" {
     fn __pd_runtime_main() -> !;
 }
 
-extern "C" fn runtime_entry(config: *const u8, ipc_buffer: *mut IpcBuffer, config_len: usize, mode: u64) -> ! {
+extern "C" fn runtime_entry(
+    config: *const u8,
+    ipc_buffer: *mut IpcBuffer,
+    config_len: usize,
+    mode: u64,
+    wasm_module_len: usize,
+    tsc_mhz: u64,
+) -> ! {
     // SAFETY: the root task maps the config archive read-only at `config`
     // (`config_len` bytes) and this thread's IPC buffer at `ipc_buffer`,
     // for the life of the component.
@@ -32,6 +40,8 @@ extern "C" fn runtime_entry(config: *const u8, ipc_buffer: *mut IpcBuffer, confi
         crate::config::init(core::slice::from_raw_parts(config, config_len));
     }
     crate::heap::init(crate::config().heap_bytes.to_native() as usize);
+    crate::time::init(tsc_mhz);
+    crate::wasm_module::init(wasm_module_len);
     crate::logging::init();
     crate::channel::init();
     if mode == start_mode::RESTARTED || mode == start_mode::TOMBSTONE {

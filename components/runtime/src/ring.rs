@@ -2,7 +2,8 @@
 //! protocol handled: the runtime signals the peer when the ring protocol
 //! says so, and waits for the peer's signal when told to sleep.
 
-use shared_ring::{Consumer, Producer, RingError, RingGeometry, SendError, SleepDecision};
+use shared_ring::{Consumer, Producer, RingGeometry, SleepDecision};
+pub use shared_ring::{RecvIntoError, RingError, SendError};
 use system_manifest::{ArchivedRingEnd, ArchivedRingRole};
 
 use crate::Channel;
@@ -98,6 +99,23 @@ impl RingConsumer {
         self.channel
     }
 
+    /// Copies the next message into `buffer`: its length, or `None` if the
+    /// ring is empty.
+    pub fn recv_into(&mut self, buffer: &mut [u8]) -> Result<Option<usize>, shared_ring::RecvIntoError> {
+        self.ring.recv_into(buffer)
+    }
+
+    /// Releases what was received and tells the producer this end sleeps
+    /// until the next publish; `true` if messages arrived meanwhile (receive
+    /// again instead of sleeping).
+    pub fn sleep(&mut self) -> Result<bool, RingError> {
+        let plan = self.ring.prepare_to_sleep()?;
+        if plan.notify.is_needed() {
+            self.channel.notify();
+        }
+        Ok(plan.decision == SleepDecision::Ready)
+    }
+
     /// Hands every available message to `handle` (in place, no copy), then
     /// tells the producer this end sleeps until the next publish. Call it at
     /// start and whenever [`RingConsumer::channel`] is notified; returns the
@@ -109,11 +127,7 @@ impl RingConsumer {
                 handle(message);
                 handled += 1;
             }
-            let plan = self.ring.prepare_to_sleep()?;
-            if plan.notify.is_needed() {
-                self.channel.notify();
-            }
-            if plan.decision == SleepDecision::Sleep {
+            if !self.sleep()? {
                 return Ok(handled);
             }
         }

@@ -8,7 +8,10 @@
 //! the runtime.
 //!
 //! Messages of protected calls are byte strings of at most
-//! [`MAX_MESSAGE_BYTES`], carried in the IPC buffer's message registers.
+//! [`MAX_MESSAGE_BYTES`], carried in the message registers as whole 8-byte
+//! little-endian words (register i holds bytes 8i..8i+8): a length is rounded
+//! up to a multiple of 8 with zero padding. So a Wasm component and a native
+//! one that reads `get_mr(0)`, `get_mr(1)` speak the same protocol.
 #![no_std]
 
 /// The import module of every host function; the suffix is the ABI version.
@@ -17,9 +20,13 @@ pub const MODULE: &str = "sel4_wasm_v1";
 /// Version of this ABI.
 pub const VERSION: u32 = 1;
 
-/// Largest message of a protected call: 119 message registers of 8 bytes
-/// (the first register holds the length).
-pub const MAX_MESSAGE_BYTES: usize = 119 * 8;
+/// Largest message of a protected call: 120 message registers of 8 bytes.
+pub const MAX_MESSAGE_BYTES: usize = 120 * 8;
+
+/// The length a message of `len` bytes has on arrival (whole words).
+pub const fn message_len_on_arrival(len: usize) -> usize {
+    len.div_ceil(8) * 8
+}
 
 /// A value type of the host ABI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

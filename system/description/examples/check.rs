@@ -7,6 +7,7 @@ fn main() -> miette::Result<()> {
         format_version: system_manifest::FORMAT_VERSION,
         manifest: desc.manifest().clone(),
         programs: Vec::new(),
+        wasm_modules: Vec::new(),
     };
     print!("{}", system_description::report(&image));
     Ok(())

@@ -3,7 +3,7 @@
 //! [`SystemDescription::load`] parses and validates a description, reporting
 //! every problem at once (file, line, source snippet and a fix, rendered by
 //! [`miette`]); [`SystemDescription::lower`] adds the programs' ELF files and
-//! produces the [`BootImage`] that xtask archives ([`write_boot_image`]) and
+//! the Wasm components' precompiled modules and produces the [`BootImage`] that xtask archives ([`write_boot_image`]) and
 //! packs into the root task. Nothing is parsed on the target.
 //!
 //! ```no_run
@@ -14,7 +14,13 @@
 //! for program in desc.programs() {
 //!     elves.insert(program.clone(), PathBuf::from(format!("target/x86_64-unknown-none/release/{program}")));
 //! }
-//! let image = desc.lower(&elves)?;
+//! // Each Wasm component's precompiled module (built for
+//! // wasm32-unknown-unknown, then precompiled by aot-wasm).
+//! let mut cwasm = BTreeMap::new();
+//! for wc in desc.wasm_components() {
+//!     cwasm.insert(wc.component, std::fs::read(format!("target/cwasm/{}.cwasm", wc.module)).unwrap());
+//! }
+//! let image = desc.lower(&elves, &cwasm)?;
 //! print!("{}", system_description::report(&image));
 //! system_description::write_boot_image(&image, Path::new("boot-image.rkyv")).map_err(|e| miette::miette!("{e:#}"))?;
 //! # Ok(()) }
@@ -39,7 +45,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use miette::NamedSource;
-use system_manifest::{ArchivedBootImage, BootImage, SystemManifest, FORMAT_VERSION};
+use system_manifest::layout::vaddr;
+use system_manifest::{ArchivedBootImage, BootImage, SystemManifest, WasmModule, FORMAT_VERSION};
 
 pub use diag::{Problem, Problems};
 pub use report::report;
@@ -47,6 +54,26 @@ pub use validate::MAX_COMPONENTS;
 
 use diag::{Collector, Source};
 use model::{ok, Model};
+
+/// The program of every Wasm component: the native Wasm runtime, which runs
+/// the component's precompiled module (mapped at `layout::vaddr::WASM_MODULE`).
+pub const WASM_RUNTIME_PROGRAM: &str = "wasm-runtime";
+
+/// A Wasm component of a description: what xtask needs to build and
+/// precompile its module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WasmComponent {
+    /// The component's name (the key of its module in [`SystemDescription::lower`]).
+    pub component: String,
+    /// The Wasm crate it runs.
+    pub module: String,
+    /// Whether it is granted IO ports.
+    pub io_ports: bool,
+    /// Whether it is granted interrupts.
+    pub irqs: bool,
+    /// Whether it is granted device memory.
+    pub device_memory: bool,
+}
 
 /// A parsed and validated system description, with its resources assigned.
 #[derive(Debug)]
@@ -100,6 +127,30 @@ impl SystemDescription {
         plan::programs(&self.model)
     }
 
+    /// The Wasm components, in description order.
+    pub fn wasm_components(&self) -> Vec<WasmComponent> {
+        self.model
+            .components
+            .iter()
+            .filter_map(|comp| {
+                let module = comp.wasm.as_ref()?.v.clone();
+                Some(WasmComponent {
+                    component: ok(&comp.name),
+                    module,
+                    io_ports: !comp.io_ports.is_empty(),
+                    irqs: !comp.irqs.is_empty(),
+                    device_memory: !comp.device_memory.is_empty(),
+                })
+            })
+            .collect()
+    }
+
+    /// Distinct Wasm crates, in first-use order: the Wasm modules xtask must
+    /// build and precompile.
+    pub fn wasm_modules(&self) -> Vec<String> {
+        plan::wasm_modules(&self.model)
+    }
+
     /// Component names, in description (start) order.
     pub fn component_names(&self) -> Vec<String> {
         self.manifest
@@ -109,17 +160,27 @@ impl SystemDescription {
             .collect()
     }
 
-    /// The manifest without programs (everything [`Self::lower`] produces
-    /// but the ELF contents).
+    /// The manifest without programs and Wasm modules (everything
+    /// [`Self::lower`] produces but the ELF and `.cwasm` contents). Until
+    /// lowering, a Wasm component's `wasm_module` is its crate's index in
+    /// [`Self::wasm_modules`]; [`Self::lower`] replaces it with the index of
+    /// its module's contents.
     pub fn manifest(&self) -> &SystemManifest {
         &self.manifest
     }
 
     /// Builds the boot image: the manifest plus each program of
     /// [`Self::programs`], read from its ELF file in `programs` (program
-    /// name → path) and checked. Every problem is reported, each pointing at
-    /// the component that names the program.
-    pub fn lower(&self, programs: &BTreeMap<String, PathBuf>) -> Result<BootImage, miette::Report> {
+    /// name → path) and checked, plus each Wasm component's precompiled
+    /// module from `wasm` (component name → `.cwasm` bytes). Identical
+    /// modules are stored once (`BootImage::wasm_modules`, in first-use
+    /// order) and shared. Every problem is reported, each pointing at the
+    /// component that names the program or module.
+    pub fn lower(
+        &self,
+        programs: &BTreeMap<String, PathBuf>,
+        wasm: &BTreeMap<String, Vec<u8>>,
+    ) -> Result<BootImage, miette::Report> {
         let mut c = Collector::new(self.source.clone());
         let mut out = Vec::new();
         for name in self.programs() {
@@ -130,10 +191,15 @@ impl SystemDescription {
                 .find(|comp| ok(&comp.program) == name)
                 .unwrap();
             let span = comp.program.as_ref().unwrap().span.clone();
+            let label = if comp.wasm.is_some() {
+                format!("a Wasm component: runs on the Wasm runtime `{name}`")
+            } else {
+                "this program".to_string()
+            };
             let Some(path) = programs.get(&name) else {
                 c.push(
                     Problem::new("program_not_built", format!("no ELF file was given for program `{name}`"))
-                        .label(&span, "this program")
+                        .label(&span, label)
                         .help(format!(
                             "build `{name}` (a cargo bin) and pass its path; the programs given were: {}",
                             programs.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
@@ -149,7 +215,7 @@ impl SystemDescription {
                             "program_unreadable",
                             format!("cannot read program `{name}` at {}: {e}", path.display()),
                         )
-                        .label(&span, "this program")
+                        .label(&span, label)
                         .help("build the program first (cargo xtask build), or fix its path"),
                     );
                     continue;
@@ -168,12 +234,126 @@ impl SystemDescription {
                 }
             }
         }
+        let (wasm_modules, indices) = self.wasm_modules_of(wasm, &mut c);
         c.finish()?;
+        let mut manifest = self.manifest.clone();
+        for (comp, index) in manifest.components.iter_mut().zip(indices) {
+            comp.wasm_module = index;
+        }
         Ok(BootImage {
             format_version: FORMAT_VERSION,
-            manifest: self.manifest.clone(),
+            manifest,
             programs: out,
+            wasm_modules,
         })
+    }
+
+    /// The distinct modules of `wasm` (component name → `.cwasm`), in
+    /// first-use order, and each component's index into them. Reports
+    /// missing, empty and oversized modules and modules given for
+    /// components that are not Wasm components.
+    fn wasm_modules_of(
+        &self,
+        wasm: &BTreeMap<String, Vec<u8>>,
+        c: &mut Collector,
+    ) -> (Vec<WasmModule>, Vec<Option<u32>>) {
+        let wasm_names: Vec<String> = self
+            .wasm_components()
+            .into_iter()
+            .map(|w| w.component)
+            .collect();
+        let listed = |names: &mut dyn Iterator<Item = &String>| {
+            let list: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+            if list.is_empty() {
+                "none".to_string()
+            } else {
+                list.join(", ")
+            }
+        };
+        for given in wasm.keys() {
+            if wasm_names.contains(given) {
+                continue;
+            }
+            let comp = self
+                .model
+                .components
+                .iter()
+                .find(|comp| comp.name.as_ref().is_some_and(|n| n.v == *given));
+            let mut p = Problem::new(
+                "cwasm_for_non_wasm_component",
+                match comp {
+                    Some(_) => format!("a precompiled Wasm module was given for component `{given}`, which is not a Wasm component"),
+                    None => format!("a precompiled Wasm module was given for `{given}`, which is not a component of the system"),
+                },
+            );
+            if let Some(prog) = comp.and_then(|comp| comp.program.as_ref()) {
+                p = p.label(&prog.span, "a native component");
+            }
+            c.push(p.help(format!(
+                "give modules only for the Wasm components (those with `wasm = \"<crate>\"`): {}",
+                listed(&mut wasm_names.iter())
+            )));
+        }
+
+        let mut modules: Vec<WasmModule> = Vec::new();
+        let mut by_content: BTreeMap<&[u8], u32> = BTreeMap::new();
+        let mut indices = Vec::new();
+        for comp in &self.model.components {
+            let Some(module) = &comp.wasm else {
+                indices.push(None);
+                continue;
+            };
+            let name = ok(&comp.name);
+            let what = format!("Wasm component `{name}` (crate `{}`)", module.v);
+            let Some(cwasm) = wasm.get(&name) else {
+                c.push(
+                    Problem::new("wasm_module_not_built", format!("no precompiled module (.cwasm) was given for {what}"))
+                        .label(&module.span, "this module")
+                        .help(format!(
+                            "build `{}` for wasm32-unknown-unknown and precompile it with aot-wasm (cargo xtask build does); modules were given for: {}",
+                            module.v,
+                            listed(&mut wasm.keys())
+                        )),
+                );
+                indices.push(None);
+                continue;
+            };
+            if cwasm.is_empty() {
+                c.push(
+                    Problem::new("wasm_module_empty", format!("the precompiled module of {what} is empty"))
+                        .label(&module.span, "this module")
+                        .help("precompile the module with aot-wasm (cargo xtask build does)"),
+                );
+                indices.push(None);
+                continue;
+            }
+            if cwasm.len() as u64 > vaddr::WASM_MODULE_MAX_BYTES {
+                c.push(
+                    Problem::new(
+                        "wasm_module_too_large",
+                        format!(
+                            "the precompiled module of {what} is {} bytes; at most {} ({}) fit at layout::vaddr::WASM_MODULE",
+                            cwasm.len(),
+                            vaddr::WASM_MODULE_MAX_BYTES,
+                            parse::human(vaddr::WASM_MODULE_MAX_BYTES)
+                        ),
+                    )
+                    .label(&module.span, "this module")
+                    .help("make the module smaller (build it in release mode with opt-level \"s\", strip debug info, drop dependencies)"),
+                );
+                indices.push(None);
+                continue;
+            }
+            let index = *by_content.entry(cwasm.as_slice()).or_insert_with(|| {
+                modules.push(WasmModule {
+                    name: module.v.clone(),
+                    cwasm: cwasm.clone(),
+                });
+                modules.len() as u32 - 1
+            });
+            indices.push(Some(index));
+        }
+        (modules, indices)
     }
 }
 

@@ -36,7 +36,15 @@ pub(crate) struct Component {
     /// The `[[component]]` table.
     pub(crate) span: Span,
     pub(crate) name: F<String>,
+    /// The program it runs: for a Wasm component the Wasm runtime
+    /// (`WASM_RUNTIME_PROGRAM`, spanning its `wasm` value).
     pub(crate) program: F<String>,
+    /// A Wasm component: the Wasm crate (`None` for a native component once
+    /// the description is valid).
+    pub(crate) wasm: F<String>,
+    /// A Wasm component's linear-memory limit in bytes (`None` for a native
+    /// component once the description is valid).
+    pub(crate) wasm_memory: F<u64>,
     pub(crate) priority: F<u8>,
     pub(crate) stack: F<u64>,
     pub(crate) heap: F<u64>,

@@ -9,6 +9,7 @@ use toml::Spanned;
 
 use crate::diag::{Collector, Problem, Span};
 use crate::model::*;
+use crate::WASM_RUNTIME_PROGRAM;
 
 type V<'i> = Spanned<DeValue<'i>>;
 
@@ -20,6 +21,18 @@ pub(crate) const MAX_STACK: u64 =
 pub(crate) const MAX_HEAP: u64 = layout::vaddr::SHARED - layout::vaddr::HEAP - PAGE_SIZE;
 pub(crate) const DEFAULT_STACK: u64 = 64 * 1024;
 pub(crate) const DEFAULT_HEAP: u64 = 256 * 1024;
+/// A Wasm component's default stack: the Wasm runtime runs compiled Wasm on
+/// the native stack and needs more than `wasm-engine-config`'s
+/// `MAX_WASM_STACK` (256 KiB) of it.
+pub(crate) const DEFAULT_WASM_STACK: u64 = 512 * 1024;
+/// A Wasm component's default heap: its linear memory plus the runtime's own.
+pub(crate) const DEFAULT_WASM_HEAP: u64 = 4 << 20;
+/// A Wasm component's default linear-memory limit.
+pub(crate) const DEFAULT_WASM_MEMORY: u64 = 1 << 20;
+/// The Wasm page: linear memory grows in these.
+pub(crate) const WASM_PAGE: u64 = 64 * 1024;
+/// Heap a Wasm component keeps for the runtime besides its linear memory.
+pub(crate) const WASM_RUNTIME_HEAP: u64 = 1 << 20;
 pub(crate) const DEFAULT_MAX_RESTARTS: u32 = 3;
 /// IOAPIC pins per IOAPIC (seL4 x86: `IOAPIC_IRQ_LINES`).
 pub(crate) const IOAPIC_PINS: u32 = 24;
@@ -32,6 +45,8 @@ const ROOT_KEYS: &[&str] = &["system", "component", "channel", "ring"];
 const COMPONENT_KEYS: &[&str] = &[
     "name",
     "program",
+    "wasm",
+    "wasm_memory",
     "priority",
     "stack",
     "heap",
@@ -460,6 +475,8 @@ impl<'t> Parser<'t> {
             span: span.clone(),
             name: None,
             program: None,
+            wasm: None,
+            wasm_memory: None,
             priority: None,
             stack: None,
             heap: None,
@@ -481,14 +498,55 @@ impl<'t> Parser<'t> {
         }
         o.check_keys(COMPONENT_KEYS, c);
         let what = o.what.clone();
-        comp.program = self
-            .req(
-                &o,
-                "program",
-                "program = \"my-program\" (a program built by xtask)",
-                c,
-            )
-            .and_then(|v| self.name(v, &format!("the program of {what}"), c));
+        let is_wasm = o.get("wasm").is_some();
+        match (o.get("program"), o.get("wasm")) {
+            (Some(p), Some(w)) => c.push(
+                Problem::new(
+                    "program_and_wasm",
+                    format!("{what} has both `program` and `wasm`"),
+                )
+                .label(&w.span(), "a Wasm module")
+                .label(&p.span(), "and a native program")
+                .help(format!(
+                    "a component runs either a native program (`program = \"...\"`) or a Wasm module \
+                     (`wasm = \"<crate>\"`, run by the Wasm runtime `{WASM_RUNTIME_PROGRAM}`): remove one of them"
+                )),
+            ),
+            (None, None) => c.push(
+                Problem::new(
+                    "missing_program_or_wasm",
+                    format!("{what} has no `program` and no `wasm`: it must have exactly one"),
+                )
+                .label(&o.head(self), "`program` or `wasm` is required here")
+                .help(
+                    "add `program = \"my-program\"` (a native program built by xtask) or \
+                     `wasm = \"my-crate\"` (a Wasm component crate, run by the Wasm runtime)",
+                ),
+            ),
+            (Some(p), None) => {
+                comp.program = self.name(p, &format!("the program of {what}"), c);
+                if let Some(prog) = &comp.program {
+                    if prog.v == WASM_RUNTIME_PROGRAM {
+                        c.push(
+                            Problem::new(
+                                "program_is_wasm_runtime",
+                                format!("{what} names the Wasm runtime `{WASM_RUNTIME_PROGRAM}` as its program"),
+                            )
+                            .label(&prog.span, "the Wasm runtime")
+                            .help("the Wasm runtime runs Wasm components: write `wasm = \"<crate>\"` instead of `program`"),
+                        );
+                        comp.program = None;
+                    }
+                }
+            }
+            (None, Some(w)) => {
+                comp.wasm = self.name(w, &format!("the Wasm crate of {what}"), c);
+                comp.program = comp.wasm.as_ref().map(|w| Sp {
+                    v: WASM_RUNTIME_PROGRAM.to_string(),
+                    span: w.span.clone(),
+                });
+            }
+        }
         comp.priority = self.req(&o, "priority", "priority = 100", c).and_then(|v| {
             self.int_in(
                 v,
@@ -505,20 +563,26 @@ impl<'t> Parser<'t> {
                 c,
             )
         });
+        let (default_stack, default_heap) = if is_wasm {
+            (DEFAULT_WASM_STACK, DEFAULT_WASM_HEAP)
+        } else {
+            (DEFAULT_STACK, DEFAULT_HEAP)
+        };
         comp.stack = match o.get("stack") {
             None => Some(Sp {
-                v: DEFAULT_STACK,
+                v: default_stack,
                 span: comp.span.clone(),
             }),
             Some(v) => self.size(v, &format!("the stack of {what}"), MAX_STACK, c),
         };
         comp.heap = match o.get("heap") {
             None => Some(Sp {
-                v: DEFAULT_HEAP,
+                v: default_heap,
                 span: comp.span.clone(),
             }),
             Some(v) => self.size(v, &format!("the heap of {what}"), MAX_HEAP, c),
         };
+        comp.wasm_memory = self.wasm_memory(&o, is_wasm, comp.heap.as_ref(), &what, c);
         comp.restart = match o.get("restart") {
             None => Some(Sp {
                 v: Restart::Restart {
@@ -554,6 +618,92 @@ impl<'t> Parser<'t> {
             }
         }
         comp
+    }
+
+    /// `wasm_memory` (only with `wasm`): a multiple of the Wasm page that
+    /// leaves the runtime `WASM_RUNTIME_HEAP` of the heap. `None` for a
+    /// native component.
+    fn wasm_memory(
+        &self,
+        o: &Obj,
+        is_wasm: bool,
+        heap: Option<&Sp<u64>>,
+        what: &str,
+        c: &mut Collector,
+    ) -> F<u64> {
+        let given = o.get("wasm_memory");
+        if !is_wasm {
+            if let Some(v) = given {
+                c.push(
+                    Problem::new(
+                        "wasm_memory_without_wasm",
+                        format!("{what} has `wasm_memory` but is not a Wasm component"),
+                    )
+                    .label(&v.span(), "only for Wasm components")
+                    .help("remove `wasm_memory`, or make the component a Wasm component with `wasm = \"<crate>\"` instead of `program`"),
+                );
+            }
+            return None;
+        }
+        let mem = match given {
+            None => Sp {
+                v: DEFAULT_WASM_MEMORY,
+                span: o.head(self),
+            },
+            Some(v) => self.size(v, &format!("the Wasm memory of {what}"), MAX_HEAP, c)?,
+        };
+        if !mem.v.is_multiple_of(WASM_PAGE) {
+            let up = mem.v.div_ceil(WASM_PAGE) * WASM_PAGE;
+            c.push(
+                Problem::new(
+                    "wasm_memory_not_wasm_page_multiple",
+                    format!(
+                        "the Wasm memory of {what} ({}) is not a multiple of the Wasm page ({})",
+                        human(mem.v),
+                        human(WASM_PAGE)
+                    ),
+                )
+                .label(&mem.span, "not a multiple of 64 KiB")
+                .help(format!("round it up to {} ({up} bytes)", human(up))),
+            );
+            return None;
+        }
+        let heap = heap?;
+        if mem.v + WASM_RUNTIME_HEAP > heap.v {
+            let need = mem.v + WASM_RUNTIME_HEAP;
+            let mut p = Problem::new(
+                "wasm_memory_larger_than_heap",
+                format!(
+                    "the Wasm memory of {what} ({}) leaves the Wasm runtime less than {} of its heap ({})",
+                    human(mem.v),
+                    human(WASM_RUNTIME_HEAP),
+                    human(heap.v)
+                ),
+            );
+            p = if given.is_some() {
+                p.label(&mem.span, "Wasm memory").label(&heap.span, "heap")
+            } else {
+                p.label(&heap.span, "heap (the Wasm memory is 1 MiB by default)")
+            };
+            let fits = heap.v.saturating_sub(WASM_RUNTIME_HEAP) / WASM_PAGE * WASM_PAGE;
+            let help = if fits > 0 {
+                format!(
+                    "the linear memory is allocated from the heap, and the runtime needs {} besides: raise `heap` to at least {} or lower `wasm_memory` to at most {}",
+                    human(WASM_RUNTIME_HEAP),
+                    human(need),
+                    human(fits)
+                )
+            } else {
+                format!(
+                    "the linear memory is allocated from the heap, and the runtime needs {} besides: raise `heap` to at least {}",
+                    human(WASM_RUNTIME_HEAP),
+                    human(need)
+                )
+            };
+            c.push(p.help(help));
+            return None;
+        }
+        Some(mem)
     }
 
     fn lifetime(&self, v: &V, what: &str, c: &mut Collector) -> F<Lifetime> {

@@ -24,6 +24,19 @@ pub(crate) fn programs(m: &Model) -> Vec<String> {
     out
 }
 
+/// Distinct Wasm crates, in first-use order.
+pub(crate) fn wasm_modules(m: &Model) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for comp in &m.components {
+        if let Some(w) = &comp.wasm {
+            if !out.contains(&w.v) {
+                out.push(w.v.clone());
+            }
+        }
+    }
+    out
+}
+
 /// What is being assigned to one component.
 struct Build {
     grants: Vec<Grant>,
@@ -44,6 +57,7 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
         .collect();
     let idx = |e: &End| names[&ok(&e.component)];
     let programs = programs(m);
+    let wasm_modules = wasm_modules(m);
 
     let mut builds: Vec<Build> = m
         .components
@@ -65,6 +79,10 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
                 io_ports: Vec::new(),
                 irqs: Vec::new(),
                 device_memory: Vec::new(),
+                wasm: comp.wasm.as_ref().map(|w| WasmConfig {
+                    module: w.v.clone(),
+                    memory_limit_bytes: ok(&comp.wasm_memory),
+                }),
             },
         })
         .collect();
@@ -364,6 +382,12 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
         components.push(Component {
             name: b.cfg.name.clone(),
             program: programs.iter().position(|p| *p == program).unwrap() as u32,
+            // Provisional (the crate's index in `wasm_modules`): `lower`
+            // assigns the final index once the modules' contents are known.
+            wasm_module: comp
+                .wasm
+                .as_ref()
+                .map(|w| wasm_modules.iter().position(|x| *x == w.v).unwrap() as u32),
             priority: ok(&comp.priority),
             stack_bytes: ok(&comp.stack),
             heap_bytes: ok(&comp.heap),

@@ -26,8 +26,38 @@ fn channel_of(badge: u64) -> String {
     }
 }
 
-/// Lists what was built: components with priority, program, grants by slot,
-/// mappings and rings; then channels, regions and programs.
+/// The Wasm line of a Wasm component: its module (from its config) and
+/// memory limit, and the module's index and size once lowered.
+fn wasm_line(image: &BootImage, c: &Component) -> Option<String> {
+    let mut aligned = rkyv::util::AlignedVec::<16>::new();
+    aligned.extend_from_slice(&c.config);
+    let cfg = rkyv::access::<ArchivedComponentConfig, rkyv::rancor::Error>(&aligned).ok();
+    let wasm = cfg.and_then(|cfg| cfg.wasm.as_ref());
+    if wasm.is_none() && c.wasm_module.is_none() {
+        return None;
+    }
+    let module = wasm.map_or("?", |w| w.module.as_str());
+    let limit = wasm.map_or_else(
+        || "?".to_string(),
+        |w| human(w.memory_limit_bytes.to_native()),
+    );
+    let stored = c.wasm_module.and_then(|i| {
+        image
+            .wasm_modules
+            .get(i as usize)
+            .map(|wm| (i, wm.cwasm.len()))
+    });
+    Some(match stored {
+        Some((i, len)) => {
+            format!("module `{module}` (module {i}, {len} bytes), memory limit {limit}")
+        }
+        None => format!("module `{module}`, memory limit {limit}"),
+    })
+}
+
+/// Lists what was built: components with program (and Wasm module and
+/// memory limit), priority, grants by slot, mappings and rings; then
+/// channels, regions, Wasm modules and programs.
 pub fn report(image: &BootImage) -> String {
     let m = &image.manifest;
     let name = |i: u32| {
@@ -39,11 +69,12 @@ pub fn report(image: &BootImage) -> String {
     let w = &mut out;
     let _ = writeln!(
         w,
-        "system `{}` (from {}): {} components, {} programs, {} channels, {} shared regions",
+        "system `{}` (from {}): {} components, {} programs, {} Wasm modules, {} channels, {} shared regions",
         m.name,
         m.source,
         m.components.len(),
         image.programs.len(),
+        image.wasm_modules.len(),
         m.channels.len(),
         m.regions.len()
     );
@@ -54,6 +85,9 @@ pub fn report(image: &BootImage) -> String {
             .map_or("?", |p| p.name.as_str());
         let _ = writeln!(w, "\ncomponent {i} `{}`", c.name);
         let _ = writeln!(w, "  program   `{program}` (program {})", c.program);
+        if let Some(line) = wasm_line(image, c) {
+            let _ = writeln!(w, "  wasm      {line}");
+        }
         let _ = writeln!(w, "  priority  {}", c.priority);
         let _ = writeln!(
             w,
@@ -150,6 +184,24 @@ pub fn report(image: &BootImage) -> String {
         let _ = writeln!(w, "\nshared regions");
         for (i, r) in m.regions.iter().enumerate() {
             let _ = writeln!(w, "  region {i} `{}`: {}", r.name, human(r.bytes));
+        }
+    }
+    if !image.wasm_modules.is_empty() {
+        let _ = writeln!(w, "\nWasm modules");
+        for (i, wm) in image.wasm_modules.iter().enumerate() {
+            let users: Vec<String> = m
+                .components
+                .iter()
+                .filter(|c| c.wasm_module == Some(i as u32))
+                .map(|c| format!("`{}`", c.name))
+                .collect();
+            let _ = writeln!(
+                w,
+                "  module {i} `{}`: {} bytes, run by {}",
+                wm.name,
+                wm.cwasm.len(),
+                users.join(", ")
+            );
         }
     }
     if !image.programs.is_empty() {

@@ -16,32 +16,10 @@ fn example() -> SystemDescription {
     SystemDescription::load(&path).unwrap_or_else(|r| panic!("{}", render(&r)))
 }
 
-/// Writes one ELF per program into a fresh folder; returns name → path.
-fn build_programs(
-    dir_name: &str,
-    programs: &[String],
-    make: impl Fn(usize) -> Vec<u8>,
-) -> BTreeMap<String, PathBuf> {
-    static UNIQUE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = UNIQUE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "system-description-{}-{dir_name}-{n}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut map = BTreeMap::new();
-    for (i, p) in programs.iter().enumerate() {
-        let path = dir.join(p);
-        std::fs::write(&path, make(i)).unwrap();
-        map.insert(p.clone(), path);
-    }
-    map
-}
-
 fn lowered() -> BootImage {
     let desc = example();
     let elves = build_programs("ok", &desc.programs(), |i| good_elf(i as u8));
-    desc.lower(&elves)
+    desc.lower(&elves, &BTreeMap::new())
         .unwrap_or_else(|r| panic!("{}", render(&r)))
 }
 
@@ -412,7 +390,7 @@ fn lower_with_bad_client(tag: &str, bad: Vec<u8>) -> String {
             good_elf(i as u8)
         }
     });
-    render(&desc.lower(&elves).unwrap_err())
+    render(&desc.lower(&elves, &BTreeMap::new()).unwrap_err())
 }
 
 #[test]
@@ -498,7 +476,7 @@ fn missing_and_unreadable_programs() {
         "example-server".into(),
         PathBuf::from("/nonexistent/example-server"),
     );
-    let rendered = render(&desc.lower(&elves).unwrap_err());
+    let rendered = render(&desc.lower(&elves, &BTreeMap::new()).unwrap_err());
     assert!(rendered.contains("2 errors"), "{rendered}");
     assert!(
         rendered.contains("no ELF file was given for program `serial-driver`"),

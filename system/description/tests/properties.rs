@@ -4,11 +4,11 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use proptest::prelude::*;
-use system_description::{read_component_config, SystemDescription};
+use system_description::{read_component_config, SystemDescription, WASM_RUNTIME_PROGRAM};
 use system_manifest::layout::{self, vaddr, PAGE_SIZE};
 use system_manifest::*;
 
@@ -21,6 +21,8 @@ struct Spec {
     rings: Vec<(usize, usize, u32, u32)>,
     /// per component: (IO port ranges, interrupts, device windows)
     resources: Vec<(usize, usize, usize)>,
+    /// per component: the Wasm crate it runs (`wasm = "m{k}"`), if any
+    wasm: Vec<Option<u8>>,
 }
 
 fn spec() -> impl Strategy<Value = Spec> {
@@ -31,8 +33,9 @@ fn spec() -> impl Strategy<Value = Spec> {
             proptest::collection::vec((any::<bool>(), pair.clone()), 0..16),
             proptest::collection::vec((pair, 0u32..9, 2u32..17), 0..8),
             proptest::collection::vec((0usize..3, 0usize..4, 0usize..3), n),
+            proptest::collection::vec(proptest::option::of(0u8..3), n),
         )
-            .prop_map(|(mut priorities, channels, rings, resources)| {
+            .prop_map(|(mut priorities, channels, rings, resources, wasm)| {
                 priorities.sort_unstable();
                 Spec {
                     priorities,
@@ -45,6 +48,7 @@ fn spec() -> impl Strategy<Value = Spec> {
                         .map(|((a, b), s, z)| (a, b, s, z))
                         .collect(),
                     resources,
+                    wasm,
                 }
             })
     })
@@ -61,11 +65,24 @@ fn toml(s: &Spec) -> String {
     let (mut port, mut pin, mut page) = (0u32, 0u32, 0u64);
     for (i, p) in s.priorities.iter().enumerate() {
         let (io, irq, dev) = s.resources[i];
-        let _ = write!(
-            t,
-            "\n[[component]]\nname = \"c{i}\"\nprogram = \"prog{}\"\npriority = {p}\n",
-            i % 3
-        );
+        match s.wasm[i] {
+            None => {
+                let _ = write!(
+                    t,
+                    "\n[[component]]\nname = \"c{i}\"\nprogram = \"prog{}\"\npriority = {p}\n",
+                    i % 3
+                );
+            }
+            Some(k) => {
+                let _ = write!(
+                    t,
+                    "\n[[component]]\nname = \"c{i}\"\nwasm = \"m{k}\"\npriority = {p}\n"
+                );
+                if i % 2 == 1 {
+                    let _ = writeln!(t, "heap = \"{} MiB\"\nwasm_memory = \"{} KiB\"", 2 + k, 64 * (i + 1));
+                }
+            }
+        }
         let mut ports = Vec::new();
         for k in 0..io {
             ports.push(format!(
@@ -185,6 +202,44 @@ proptest! {
                 }
             }
         }
+        // Wasm components run the Wasm runtime with their crate's module.
+        let programs = desc.programs();
+        let crates = desc.wasm_modules();
+        for (i, c) in m.components.iter().enumerate() {
+            let cfg = config(c);
+            let program = programs[c.program as usize].as_str();
+            match s.wasm[i] {
+                None => {
+                    prop_assert!(cfg.wasm.is_none() && c.wasm_module.is_none());
+                    prop_assert_ne!(program, WASM_RUNTIME_PROGRAM);
+                }
+                Some(k) => {
+                    let w = cfg.wasm.unwrap();
+                    prop_assert_eq!(&w.module, &format!("m{k}"));
+                    prop_assert!(w.memory_limit_bytes.is_multiple_of(64 << 10));
+                    prop_assert!(w.memory_limit_bytes + (1 << 20) <= c.heap_bytes);
+                    prop_assert_eq!(program, WASM_RUNTIME_PROGRAM);
+                    prop_assert_eq!(&crates[c.wasm_module.unwrap() as usize], &w.module);
+                }
+            }
+        }
+        prop_assert_eq!(programs.iter().filter(|p| *p == WASM_RUNTIME_PROGRAM).count(), usize::from(s.wasm.iter().any(Option::is_some)));
+
+        // Lowering with one module per crate stores each crate once.
+        let elves = common::build_programs("prop", &programs, |i| common::good_elf(i as u8));
+        let cwasm: BTreeMap<String, Vec<u8>> = desc
+            .wasm_components()
+            .into_iter()
+            .map(|w| (w.component, format!("cwasm of {}", w.module).into_bytes()))
+            .collect();
+        let image = desc.lower(&elves, &cwasm).unwrap_or_else(|r| panic!("{}", common::render(&r)));
+        prop_assert_eq!(image.wasm_modules.iter().map(|w| w.name.clone()).collect::<Vec<_>>(), crates);
+        for c in &image.manifest.components {
+            if let Some(w) = config(c).wasm {
+                prop_assert_eq!(&image.wasm_modules[c.wasm_module.unwrap() as usize].name, &w.module);
+            }
+        }
+
         // Deterministic.
         let again = SystemDescription::parse_str("random.toml", &text).unwrap();
         prop_assert_eq!(again.manifest(), m);

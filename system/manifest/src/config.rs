@@ -20,6 +20,17 @@ pub struct ComponentConfig {
     pub io_ports: Vec<IoPortGrant>,
     pub irqs: Vec<IrqEnd>,
     pub device_memory: Vec<DeviceWindow>,
+    /// For a Wasm component: what the Wasm runtime needs to run it.
+    pub wasm: Option<WasmConfig>,
+}
+
+/// How the Wasm runtime runs a component's module.
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct WasmConfig {
+    /// The Wasm crate the module was built from.
+    pub module: String,
+    /// Most linear memory the module may have, in bytes.
+    pub memory_limit_bytes: u64,
 }
 
 /// One end of a channel, as this component names it.

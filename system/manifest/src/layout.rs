@@ -49,6 +49,10 @@ pub mod vaddr {
     /// Top of the stack; the stack grows down from here and the page below
     /// its lowest page is never mapped (guard).
     pub const STACK_TOP: u64 = 0x0A00_0000;
+    /// A Wasm component's precompiled module, read-only (and so executable).
+    pub const WASM_MODULE: u64 = 0x0B00_0000;
+    /// Largest precompiled module.
+    pub const WASM_MODULE_MAX_BYTES: u64 = 0x0100_0000;
     /// Start of the heap.
     pub const HEAP: u64 = 0x1000_0000;
     /// Shared memory regions (rings) are placed from here up.
@@ -61,7 +65,9 @@ pub mod vaddr {
 
 /// Registers at a component's entry: RSP = `vaddr::STACK_TOP`, and
 /// RDI = `vaddr::CONFIG`, RSI = `vaddr::IPC_BUFFER`, RDX = the config
-/// archive's length in bytes, RCX = the start mode.
+/// archive's length in bytes, RCX = the start mode, R8 = the length of the
+/// precompiled Wasm module at `vaddr::WASM_MODULE` (Wasm components; else 0),
+/// R9 = the time-stamp counter's frequency in MHz.
 pub mod start_mode {
     /// First start.
     pub const NORMAL: u64 = 0;
@@ -80,6 +86,9 @@ pub mod label {
     /// Component → supervisor (on the fault endpoint): "I have finished";
     /// message register 0 holds the exit code (0 = success).
     pub const EXIT: u64 = 0x5_0001;
+    /// Component → supervisor: "my Wasm module trapped"; message register 0
+    /// holds the trap (`wasm_trap` below). Handled like a fault.
+    pub const WASM_TRAP: u64 = 0x5_0002;
     /// Supervisor → caller: the server died while handling your call.
     pub const SERVER_DIED: u64 = 0xF_FFFF;
 }
@@ -88,6 +97,40 @@ pub mod label {
 /// `seL4_CapData` is 28 bits; the root task checks this at compile time
 /// against the generated bitfield layout).
 pub const BADGE_BITS: u32 = 28;
+
+/// Wasm traps as the runtime reports them to the supervisor.
+pub mod wasm_trap {
+    pub const UNKNOWN: u64 = 0;
+    pub const OUT_OF_BOUNDS: u64 = 1;
+    pub const UNREACHABLE: u64 = 2;
+    pub const STACK_OVERFLOW: u64 = 3;
+    pub const DIVISION_BY_ZERO: u64 = 4;
+    pub const OUT_OF_FUEL: u64 = 5;
+    pub const INTEGER_OVERFLOW: u64 = 6;
+    pub const BAD_CONVERSION: u64 = 7;
+    pub const INDIRECT_CALL: u64 = 8;
+    /// A host function refused a guest argument (bad pointer, channel, ...).
+    pub const HOST_CHECK: u64 = 9;
+    /// The module could not be loaded or instantiated.
+    pub const LOAD_FAILED: u64 = 10;
+
+    /// A short description of trap `code`.
+    pub fn describe(code: u64) -> &'static str {
+        match code {
+            OUT_OF_BOUNDS => "out-of-bounds memory access",
+            UNREACHABLE => "unreachable executed (e.g. a panic)",
+            STACK_OVERFLOW => "call stack exhausted",
+            DIVISION_BY_ZERO => "integer division by zero",
+            OUT_OF_FUEL => "out of fuel (ran too long in one event)",
+            INTEGER_OVERFLOW => "integer overflow",
+            BAD_CONVERSION => "invalid conversion to integer",
+            INDIRECT_CALL => "bad indirect call",
+            HOST_CHECK => "a host function refused its arguments",
+            LOAD_FAILED => "the module could not be loaded",
+            _ => "unknown trap",
+        }
+    }
+}
 
 /// Channel ids: a component names its channels `0..MAX_CHANNELS`. A
 /// notification badge has one bit per channel and protected calls use the

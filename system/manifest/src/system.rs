@@ -14,6 +14,19 @@ pub struct BootImage {
     pub manifest: SystemManifest,
     /// Programs, referenced by index from [`Component::program`].
     pub programs: Vec<Program>,
+    /// Precompiled Wasm modules, referenced by index from
+    /// [`Component::wasm_module`].
+    pub wasm_modules: Vec<WasmModule>,
+}
+
+/// A Wasm module precompiled for the board (a `.cwasm`), mapped read-only
+/// (and so executable) at `layout::vaddr::WASM_MODULE` in the components
+/// that run it; components with identical modules share the frames.
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct WasmModule {
+    /// The Wasm crate it was built from.
+    pub name: String,
+    pub cwasm: Vec<u8>,
 }
 
 /// The system the root task builds.
@@ -37,6 +50,9 @@ pub struct Component {
     pub name: String,
     /// Index into [`BootImage::programs`].
     pub program: u32,
+    /// For a Wasm component: index into [`BootImage::wasm_modules`] (its
+    /// program is then the Wasm runtime).
+    pub wasm_module: Option<u32>,
     pub priority: u8,
     /// Stack size in bytes (a page multiple).
     pub stack_bytes: u64,

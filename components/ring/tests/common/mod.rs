@@ -111,6 +111,9 @@ pub fn cases(normal: u32) -> u32 {
     if cfg!(miri) { 6 } else { normal }
 }
 
+/// Longest operation sequence per case: shorter under Miri.
+pub const MAX_OPS: usize = if cfg!(miri) { 40 } else { 300 };
+
 /// Proptest config for these tests: no failure-persistence files (Miri's
 /// isolation forbids the file system, and CI has no use for them).
 pub fn proptest_config(normal: u32) -> proptest::test_runner::Config {

@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 /// Renders a report as the user sees it, without colors, without wrapping.
@@ -81,4 +84,26 @@ pub fn good_elf(tag: u8) -> Vec<u8> {
             seg(0x40_2000, PF_R | PF_W, &[tag; 8], 0x3000),
         ],
     )
+}
+
+/// Writes one ELF per program into a fresh folder; returns name → path.
+pub fn build_programs(
+    dir_name: &str,
+    programs: &[String],
+    make: impl Fn(usize) -> Vec<u8>,
+) -> BTreeMap<String, PathBuf> {
+    static UNIQUE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = UNIQUE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "system-description-{}-{dir_name}-{n}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut map = BTreeMap::new();
+    for (i, p) in programs.iter().enumerate() {
+        let path = dir.join(p);
+        std::fs::write(&path, make(i)).unwrap();
+        map.insert(p.clone(), path);
+    }
+    map
 }

@@ -1,0 +1,95 @@
+//! The statuses of the host ABI as an error type.
+
+use core::fmt;
+
+use wasm_abi::status;
+
+/// Why a host function failed (a negative status of [`wasm_abi::status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Error {
+    /// The server died while handling the call, or is stopped.
+    ServerDied,
+    /// The component has no such channel, or cannot use it this way.
+    NoSuchChannel,
+    /// The component has no such ring, or is not this end of it.
+    NoSuchRing,
+    /// The ring has no free slot.
+    RingFull,
+    /// The ring has no message.
+    RingEmpty,
+    /// The peer broke the ring; stop using it.
+    RingBroken,
+    /// A message larger than the slot, the buffer or the maximum message.
+    TooLarge,
+    /// The IO port, IRQ or device offset is outside what was granted.
+    NotGranted,
+    /// The kernel refused the operation.
+    KernelError,
+    /// A status this SDK does not know.
+    Unknown(i32),
+}
+
+/// Why a protected call failed.
+pub type CallError = Error;
+/// Why a ring operation failed.
+pub type RingError = Error;
+
+impl Error {
+    /// The error of a negative status.
+    pub fn from_status(status: i32) -> Error {
+        match status {
+            status::SERVER_DIED => Error::ServerDied,
+            status::NO_SUCH_CHANNEL => Error::NoSuchChannel,
+            status::NO_SUCH_RING => Error::NoSuchRing,
+            status::RING_FULL => Error::RingFull,
+            status::RING_EMPTY => Error::RingEmpty,
+            status::RING_BROKEN => Error::RingBroken,
+            status::TOO_LARGE => Error::TooLarge,
+            status::NOT_GRANTED => Error::NotGranted,
+            status::KERNEL_ERROR => Error::KernelError,
+            other => Error::Unknown(other),
+        }
+    }
+
+    /// `Ok` for [`status::OK`] (and any other non-negative status).
+    pub fn check(status: i32) -> Result<(), Error> {
+        if status < 0 {
+            Err(Error::from_status(status))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The status of this error.
+    pub fn status(self) -> i32 {
+        match self {
+            Error::ServerDied => status::SERVER_DIED,
+            Error::NoSuchChannel => status::NO_SUCH_CHANNEL,
+            Error::NoSuchRing => status::NO_SUCH_RING,
+            Error::RingFull => status::RING_FULL,
+            Error::RingEmpty => status::RING_EMPTY,
+            Error::RingBroken => status::RING_BROKEN,
+            Error::TooLarge => status::TOO_LARGE,
+            Error::NotGranted => status::NOT_GRANTED,
+            Error::KernelError => status::KERNEL_ERROR,
+            Error::Unknown(status) => status,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::ServerDied => f.write_str("the server died"),
+            Error::NoSuchChannel => f.write_str("no such channel"),
+            Error::NoSuchRing => f.write_str("no such ring"),
+            Error::RingFull => f.write_str("the ring is full"),
+            Error::RingEmpty => f.write_str("the ring is empty"),
+            Error::RingBroken => f.write_str("the ring is broken"),
+            Error::TooLarge => f.write_str("message too large"),
+            Error::NotGranted => f.write_str("not granted"),
+            Error::KernelError => f.write_str("the kernel refused"),
+            Error::Unknown(status) => write!(f, "unknown status {status}"),
+        }
+    }
+}
