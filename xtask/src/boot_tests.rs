@@ -186,6 +186,54 @@ const BOOT_TESTS: &[BootTest] = &[
         expect: Expect::Fail(&["root task failed: building component `hog`: out of untyped memory making heap frames"]),
     },
     BootTest {
+        name: "wasm_server_answers_a_native_client",
+        program: image::ROOT_TASK,
+        system: "systems/tests/wasm-calculator.toml",
+        timeout: Duration::from_secs(60),
+        expect: Expect::Pass(&[
+            "[INFO  server] Wasm module `wasm-calculator`",
+            "loaded and instantiated in",
+            "[INFO  server] calculator ready",
+            "[INFO  client] call add(2, 40) -> Ok(42)",
+            "[INFO  client] call multiply(18446744073709551615, 2) -> Err(\"overflow\")",
+            "[INFO  client] 1000 more calls: sum 499500; server has served Ok(1004) calls",
+            "supervisor: component `client` exited with code 0",
+            "root task finished: all tasks ended",
+        ]),
+    },
+    BootTest {
+        name: "wasm_components_call_wasm_components",
+        program: image::ROOT_TASK,
+        system: "systems/tests/wasm-services.toml",
+        timeout: Duration::from_secs(60),
+        expect: Expect::Pass(&[
+            "[INFO  client] add(2, 40) -> Ok(42)",
+            "[INFO  client] sum of 0..1000 by 1000 calls -> 499500",
+            "[INFO  client] get alpha -> (0, \"one\")",
+            "[INFO  client] all answers right",
+            "supervisor: component `client` exited with code 0",
+            "root task finished: all tasks ended",
+        ]),
+    },
+    BootTest {
+        name: "wasm_traps_and_runaways_are_stopped_and_others_keep_running",
+        program: image::ROOT_TASK,
+        system: "systems/tests/wasm-traps.toml",
+        timeout: Duration::from_secs(90),
+        expect: Expect::Pass(&[
+            "[INFO  client] 1000 more calls: sum 499500",
+            "supervisor: component `client` exited with code 0",
+            "supervisor: component `oob` trapped: Wasm trap: out-of-bounds memory access",
+            "supervisor: restarted `oob` (restart 1 of at most 1)",
+            "supervisor: `oob` reached its limit of 1 restarts; stopped",
+            "supervisor: component `unreachable` trapped: Wasm trap: unreachable executed",
+            "supervisor: component `divzero` trapped: Wasm trap: integer division by zero",
+            "supervisor: component `runaway` trapped: Wasm trap: out of fuel",
+            "server           running      restarts  0  faults  0",
+            "root task finished: all tasks ended",
+        ]),
+    },
+    BootTest {
         name: "harness_fails_a_panicking_guest_and_shows_the_message",
         program: Program { package: "test-guests", bin: "panicking-root-task", embeds_system: false },
         system: system::DEFAULT_SYSTEM,
@@ -214,6 +262,21 @@ pub fn run_all(host: bool, qemu: bool, board: &str) -> Result<bool> {
             passed += 1;
         } else {
             failed.push("host tests (cargo test)".to_string());
+        }
+        // The ring's signalling protocol under the loom model checker (its
+        // own build: loom replaces the atomics).
+        println!("== ring protocol under loom (cargo test -p shared-ring --test loom, --cfg loom)");
+        let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .current_dir(workspace_root())
+            .env("RUSTFLAGS", "--cfg loom")
+            .env("CARGO_TARGET_DIR", workspace_root().join("target/loom"))
+            .args(["test", "--release", "--package", "shared-ring", "--test", "loom"])
+            .status()
+            .context("running the loom test")?;
+        if status.success() {
+            passed += 1;
+        } else {
+            failed.push("ring protocol under loom".to_string());
         }
         // The sel4 crate's unit tests (layouts, encodings) run on the host
         // against the ABI of the board's kernel.

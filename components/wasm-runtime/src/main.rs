@@ -17,8 +17,6 @@ extern crate alloc;
 mod engine;
 mod host;
 
-use alloc::format;
-
 use pd_runtime::{get_mr, set_mr, Channel, Handler, MessageInfo};
 use system_manifest::layout::{label, slot, wasm_trap};
 use wasmtime::{Instance, Store, TypedFunc};
@@ -105,7 +103,10 @@ impl WasmComponent {
             Ok(result) => result,
             Err(error) => {
                 let trap = engine::classify(&error);
-                log::error!("trapped: {}", format!("{error}").lines().next().unwrap_or("trap"));
+                match error.downcast_ref::<wasmtime::Trap>() {
+                    Some(kind) => log::error!("trapped: {kind}"),
+                    None => log::error!("trapped: {}", error.root_cause()),
+                }
                 report_trap(trap)
             }
         }
