@@ -21,9 +21,9 @@ pub enum Verdict {
 }
 
 /// The ring frames come from.
-pub const INPUT: &str = "rx";
+pub const INPUT: &str = "frames";
 /// The ring survivors go to.
-pub const OUTPUT: &str = "tx";
+pub const OUTPUT: &str = "filtered";
 
 /// The UDP port the filter blocks.
 pub const BLOCKED_UDP_PORT: u16 = 53;
@@ -207,8 +207,8 @@ mod tests {
             .map(|i| frames::mixed(i).as_bytes().to_vec())
             .collect();
         mock::with(|m| {
-            m.rings.push(MockRing::new("rx", 0));
-            m.rings.push(MockRing::new("tx", 1).with_slots(3));
+            m.rings.push(MockRing::new(INPUT, 0));
+            m.rings.push(MockRing::new(OUTPUT, 1).with_slots(3));
         });
         let mut filter = init();
         assert_eq!(filter.counters, Counters::default());
