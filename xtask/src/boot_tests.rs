@@ -256,6 +256,21 @@ const BOOT_TESTS: &[BootTest] = &[
         ]),
     },
     BootTest {
+        name: "wasm_device_access_works_where_granted_and_is_refused_elsewhere",
+        program: image::ROOT_TASK,
+        system: "systems/tests/wasm-devices.toml",
+        timeout: Duration::from_secs(60),
+        expect: Expect::Pass(&[
+            "[INFO  probe] COM1 line status: Ok(",
+            // 0x8086a201: the HPET's vendor (Intel) and capabilities.
+            "[INFO  probe] device window 0, first word: Ok(2156306945)",
+            "[INFO  probe] COM1 scratch write: Ok(()), read back: Ok(90)",
+            "[INFO  probe] not granted: IO port 0xf4 write: Err(NotGranted), device window 1 read: Err(NotGranted)",
+            "supervisor: component `client` exited with code 0",
+            "root task finished: all tasks ended",
+        ]),
+    },
+    BootTest {
         name: "harness_fails_a_panicking_guest_and_shows_the_message",
         program: Program { package: "test-guests", bin: "panicking-root-task", embeds_system: false },
         system: system::DEFAULT_SYSTEM,
