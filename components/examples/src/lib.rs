@@ -3,21 +3,15 @@
 //! `ring-producer` / `ring-consumer` pair.
 #![no_std]
 
-/// Request labels of the calculator server.
+/// Request labels of the calculator server: the same protocol as the Wasm
+/// calculator's (`wasm-example-protocols`), so either kind can serve either.
 pub mod op {
-    /// mr0 + mr1 → mr0.
-    pub const ADD: u64 = 1;
-    /// mr0 * mr1 → mr0.
-    pub const MULTIPLY: u64 = 2;
-    /// → mr0 = number of requests served so far.
-    pub const COUNT: u64 = 3;
+    pub use wasm_example_protocols::calculator::{ADD, COUNT, MULTIPLY};
 }
 
 /// Reply labels.
 pub mod status {
-    pub const OK: u64 = 0;
-    pub const UNKNOWN_OP: u64 = 1;
-    pub const OVERFLOW: u64 = 2;
+    pub use wasm_example_protocols::calculator::status::{OK, OVERFLOW, UNKNOWN_OP};
 }
 
 /// Messages the ring producer sends: enough to wrap the ring many times.

@@ -1,5 +1,6 @@
-//! Shared by the Wasm example components: the protocols of
-//! `wasm-calculator` and `wasm-kv-store` (which `wasm-client` speaks), and
+//! Shared by the example components: the protocols of `wasm-calculator`
+//! (also spoken by the native `example-server` and `example-client`) and
+//! `wasm-kv-store` (which `wasm-client` speaks), and
 //! the synthetic Ethernet frames of `wasm-frame-source` and
 //! `wasm-packet-filter`.
 #![no_std]
