@@ -27,11 +27,7 @@ pub(crate) fn to_rust(abi: &Abi, config: &KernelConfig) -> String {
         &syscalls,
     );
 
-    let labels: Vec<_> = abi
-        .invocation_labels
-        .iter()
-        .map(|(n, v)| (n, "usize", v.to_string()))
-        .collect();
+    let labels = unsigned(&abi.invocation_labels);
     module(
         &mut out,
         abi,
@@ -41,11 +37,7 @@ pub(crate) fn to_rust(abi: &Abi, config: &KernelConfig) -> String {
         &labels,
     );
 
-    let objects: Vec<_> = abi
-        .object_types
-        .iter()
-        .map(|(n, v)| (n, "usize", v.to_string()))
-        .collect();
+    let objects = unsigned(&abi.object_types);
     module(
         &mut out,
         abi,
@@ -55,11 +47,7 @@ pub(crate) fn to_rust(abi: &Abi, config: &KernelConfig) -> String {
         &objects,
     );
 
-    let errors: Vec<_> = abi
-        .errors
-        .iter()
-        .map(|(n, v)| (n, "usize", v.to_string()))
-        .collect();
+    let errors = unsigned(&abi.errors);
     module(
         &mut out,
         abi,
@@ -84,11 +72,7 @@ pub(crate) fn to_rust(abi: &Abi, config: &KernelConfig) -> String {
         &constants,
     );
 
-    let bootinfo: Vec<_> = abi
-        .bootinfo
-        .iter()
-        .map(|(n, v)| (n, "usize", v.to_string()))
-        .collect();
+    let bootinfo = unsigned(&abi.bootinfo);
     module(
         &mut out,
         abi,
@@ -196,6 +180,11 @@ fn bitfield_modules(out: &mut String, abi: &Abi) {
         out.push_str("    }\n");
     }
     out.push_str("}\n");
+}
+
+/// Items of a list of unsigned numbers, emitted as `usize`.
+fn unsigned(list: &[(String, u64)]) -> Vec<(&String, &'static str, String)> {
+    list.iter().map(|(n, v)| (n, "usize", v.to_string())).collect()
 }
 
 fn module(
