@@ -7,6 +7,8 @@
 extern crate alloc;
 
 mod boot_image;
+mod console;
+mod control;
 mod objects;
 mod pd;
 mod self_check;
@@ -51,6 +53,7 @@ fn main(bootinfo: &BootInfo) -> Result<(), RootTaskError> {
     system.start().map_err(RootTaskError::Build)?;
     let outcome = supervisor::supervise(&mut system);
     system.print_summary();
+    system.drain_console();
     match outcome {
         supervisor::Outcome::TasksEnded { failed } if failed.is_empty() => {
             log::info!("root task finished: all tasks ended");

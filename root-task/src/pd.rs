@@ -156,6 +156,9 @@ impl MemoryBuilder<'_> {
 pub struct PdObjects {
     pub endpoint: cap::Endpoint,
     pub notification: cap::Notification,
+    /// The component's counters page (`system_manifest::stats`), kept
+    /// across restarts and also mapped by the root task.
+    pub stats: cap::X86Page,
 }
 
 impl PdObjects {
@@ -163,6 +166,7 @@ impl PdObjects {
         Ok(PdObjects {
             endpoint: objects.make(ObjectBlueprint::Endpoint, "input endpoint")?.cast(),
             notification: objects.make(ObjectBlueprint::Notification, "notification")?.cast(),
+            stats: objects.make(ObjectBlueprint::X86Page, "counters page")?.cast(),
         })
     }
 }
@@ -255,6 +259,11 @@ impl Pd {
                     dest.mint(&from_root(server.endpoint.cptr()), send_grant, badge.to_native() as Word)
                         .map_err(kernel("endpoint grant"))?;
                 }
+                ArchivedGrantedCap::Control => {
+                    // Call only: the supervisor answers with its reply.
+                    let badge = layout::control::BADGE_BIT as Word | fault_badge(index);
+                    dest.mint(&from_root(cx.fault_endpoint.cptr()), send_grant, badge).map_err(kernel("control grant"))?;
+                }
                 ArchivedGrantedCap::Notification { target, badge } => {
                     let target = &cx.pd_objects[target.to_native() as usize];
                     dest.mint(&from_root(target.notification.cptr()), CapRights::WRITE_ONLY, badge.to_native() as Word)
@@ -318,6 +327,7 @@ impl Pd {
             memory.map_copy(frame.cptr(), page, CapRights::READ_ONLY, VmAttributes::DEFAULT, "config frames")?;
         }
         let ipc_buffer = memory.writable(vaddr::IPC_BUFFER as Word, PAGE, &[], "IPC buffer")?;
+        memory.map_copy(own.stats.cptr(), vaddr::STATS as Word, CapRights::READ_WRITE, VmAttributes::DEFAULT, "counters page")?;
         // The stack ends at STACK_TOP; the page below it stays unmapped.
         let stack_bytes = component.stack_bytes.to_native() as Word;
         memory.writable(vaddr::STACK_TOP as Word - stack_bytes, stack_bytes, &[], "stack frames")?;

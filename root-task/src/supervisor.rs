@@ -11,7 +11,7 @@
 use alloc::vec::Vec;
 
 use sel4_root_task::sel4::{self, Fault, Word};
-use system_manifest::layout::{label, wasm_trap};
+use system_manifest::layout::{control, label, wasm_trap};
 use system_manifest::{ArchivedLifetime, ArchivedRestartPolicy};
 
 use crate::system::System;
@@ -33,6 +33,13 @@ pub fn supervise(system: &mut System) -> Outcome {
             return outcome;
         }
         let (info, badge) = system.fault_endpoint.recv();
+        if badge as u64 & control::BADGE_BIT != 0 {
+            let caller = (badge as u64 & !control::BADGE_BIT) as usize;
+            if let Some(index) = caller.checked_sub(1).filter(|&i| i < system.pds.len()) {
+                crate::control::serve(system, index, info);
+            }
+            continue;
+        }
         let Some(index) = badge.checked_sub(1).filter(|&i| i < system.pds.len()) else {
             log::warn!("supervisor: message with unknown badge {badge:#x} ignored");
             continue;
@@ -64,34 +71,52 @@ pub fn supervise(system: &mut System) -> Outcome {
             pd.suspend();
             continue;
         }
-        match pd.manifest.restart {
-            ArchivedRestartPolicy::Restart { max_restarts } if pd.restarts < max_restarts.to_native() => {
-                match pd.restart(&mut system.scratch) {
-                    Ok(()) => log::warn!(
-                        "supervisor: restarted `{}` (restart {} of at most {})",
-                        pd.name,
-                        pd.restarts,
-                        max_restarts.to_native()
-                    ),
-                    Err(e) => {
-                        log::error!("supervisor: restarting `{}` failed: {e}; suspending it", pd.name);
-                        pd.suspend();
-                        pd.state = PdState::Stopped;
-                    }
-                }
-            }
-            ArchivedRestartPolicy::Restart { max_restarts } => {
-                stop(pd, &mut system.scratch);
-                log::error!("supervisor: `{}` reached its limit of {} restarts; stopped", pd.name, max_restarts.to_native());
-            }
-            ArchivedRestartPolicy::Stop => {
-                stop(pd, &mut system.scratch);
-                log::warn!("supervisor: stopped `{}` (restart policy: stop)", pd.name);
-            }
-            ArchivedRestartPolicy::HaltSystem => {
-                log::error!("supervisor: `{}` faulted and its policy is halt-system: halting the system", pd.name);
-                return Outcome::Halted { component: pd.name };
-            }
+        if let Some(outcome) = apply_policy(system, index) {
+            return outcome;
+        }
+    }
+}
+
+/// Applies component `index`'s restart policy after a failure; an outcome
+/// if the policy ends the system.
+fn apply_policy(system: &mut System, index: usize) -> Option<Outcome> {
+    let pd = &mut system.pds[index];
+    match pd.manifest.restart {
+        ArchivedRestartPolicy::Restart { max_restarts } if pd.restarts < max_restarts.to_native() => {
+            restart(pd, &mut system.scratch);
+        }
+        ArchivedRestartPolicy::Restart { max_restarts } => {
+            stop(pd, &mut system.scratch);
+            log::error!("supervisor: `{}` reached its limit of {} restarts; stopped", pd.name, max_restarts.to_native());
+        }
+        ArchivedRestartPolicy::Stop => {
+            stop(pd, &mut system.scratch);
+            log::warn!("supervisor: stopped `{}` (restart policy: stop)", pd.name);
+        }
+        ArchivedRestartPolicy::HaltSystem => {
+            log::error!("supervisor: `{}` faulted and its policy is halt-system: halting the system", pd.name);
+            return Some(Outcome::Halted { component: pd.name });
+        }
+    }
+    None
+}
+
+/// Restarts `pd` (counted against its limit); a failure leaves it stopped.
+pub fn restart(pd: &mut Pd, scratch: &mut ScratchWindow) -> bool {
+    let limit = match pd.manifest.restart {
+        ArchivedRestartPolicy::Restart { max_restarts } => alloc::format!(" of at most {}", max_restarts.to_native()),
+        _ => alloc::string::String::new(),
+    };
+    match pd.restart(scratch) {
+        Ok(()) => {
+            log::warn!("supervisor: restarted `{}` (restart {}{limit})", pd.name, pd.restarts);
+            true
+        }
+        Err(e) => {
+            log::error!("supervisor: restarting `{}` failed: {e}; suspending it", pd.name);
+            pd.suspend();
+            pd.state = PdState::Stopped;
+            false
         }
     }
 }

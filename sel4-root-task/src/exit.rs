@@ -57,11 +57,53 @@ pub fn exit(status: ExitStatus) -> ! {
     }
 }
 
-/// The kernel's debug console where there is one; output is dropped otherwise.
-pub(crate) struct Console;
+/// The early console: the kernel's debug console on a kernel that prints;
+/// otherwise (a release kernel) the board's serial port written directly
+/// (x86: COM1 through the root task's IO-port capability). Used before the
+/// system's console driver runs, and for last words.
+pub struct Console;
 
 impl fmt::Write for Console {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        sel4::DebugConsole.write_str(s)
+        if sel4::PRINTING {
+            sel4::DebugConsole.write_str(s)
+        } else {
+            s.bytes().for_each(serial::put_byte);
+            Ok(())
+        }
     }
+}
+
+/// COM1, polled: enough for the few lines written before the console
+/// driver runs (QEMU's 16550 needs no set-up to transmit).
+#[cfg(target_arch = "x86_64")]
+mod serial {
+    use crate::bootinfo::init_caps;
+
+    const COM1: u16 = 0x3f8;
+    const LINE_STATUS: u16 = 5;
+    const TRANSMIT_EMPTY: u8 = 1 << 5;
+
+    pub(super) fn put_byte(byte: u8) {
+        if byte == b'\n' {
+            put_raw(b'\r');
+        }
+        put_raw(byte);
+    }
+
+    fn put_raw(byte: u8) {
+        // Bounded: a missing UART must not hang the root task.
+        for _ in 0..100_000 {
+            match init_caps::IO_PORT.in8(COM1 + LINE_STATUS) {
+                Ok(status) if status & TRANSMIT_EMPTY == 0 => continue,
+                _ => break,
+            }
+        }
+        let _ = init_caps::IO_PORT.out8(COM1, byte);
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+mod serial {
+    pub(super) fn put_byte(_: u8) {}
 }

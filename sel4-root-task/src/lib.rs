@@ -19,11 +19,11 @@ pub mod bootinfo;
 mod entry;
 mod exit;
 mod heap;
-mod logging;
+pub mod logging;
 mod panic;
 
 pub use bootinfo::{init_caps, BootInfo, SlotRegion, UntypedDesc};
-pub use exit::{exit, ExitStatus, Termination};
+pub use exit::{exit, Console, ExitStatus, Termination};
 pub use sel4;
 
 /// Declares the root task's `main`: `fn(&BootInfo) -> T` where `T` is `()`

@@ -9,6 +9,7 @@ use crate::exit::{exit, Console, ExitStatus};
 fn panic(info: &PanicInfo) -> ! {
     // Rust's own wording ("panicked at FILE:LINE:COL:\nMESSAGE"): the boot
     // test harness looks for "panicked at".
+    crate::logging::use_early_console();
     let _ = writeln!(Console, "root task {info}");
     exit(ExitStatus::Failure)
 }

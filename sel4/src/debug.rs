@@ -13,6 +13,10 @@ use crate::{CPtr, Word};
 /// Whether the kernel has the debug syscalls.
 pub const DEBUG_BUILD: bool = cfg!(sel4_debug_build);
 
+/// Whether the kernel prints (`CONFIG_PRINTING`): without it
+/// [`debug_put_char`] drops its byte.
+pub const PRINTING: bool = cfg!(sel4_printing);
+
 /// Writes one byte to the kernel's debug console (dropped without one).
 pub fn debug_put_char(c: u8) {
     #[cfg(sel4_printing)]

@@ -98,6 +98,12 @@ impl Channel {
         Channel(id)
     }
 
+    /// Channel `id` whatever this component may do on it (to wait for its
+    /// signals; ids come from the description, or an interrupt's channel).
+    pub fn from_id(id: u8) -> Channel {
+        Channel(id)
+    }
+
     pub fn id(self) -> u8 {
         self.0
     }
@@ -114,6 +120,7 @@ impl Channel {
         match use_of(self.0) {
             Use::Signal(slot) => {
                 sel4::send(CPtr::from_bits(slot), MessageInfo::new(0, 0, 0, 0));
+                system_manifest::stats::bump(&crate::stats::counters().signals_out, self.0);
                 true
             }
             _ => false,
@@ -126,6 +133,7 @@ impl Channel {
         let Use::Call(slot) = use_of(self.0) else {
             return Err(CallError::NotACaller { channel: self.0 });
         };
+        system_manifest::stats::bump(&crate::stats::counters().calls_out, self.0);
         let reply = sel4::call(CPtr::from_bits(slot), request).0;
         if reply.label() == label::SERVER_DIED as Word { Err(CallError::ServerDied) } else { Ok(reply) }
     }

@@ -44,6 +44,7 @@ extern "C" fn runtime_entry(
     crate::wasm_module::init(wasm_module_len);
     crate::logging::init();
     crate::channel::init();
+    crate::logging::open_ring();
     if mode == start_mode::RESTARTED || mode == start_mode::TOMBSTONE {
         answer_abandoned_caller();
     }

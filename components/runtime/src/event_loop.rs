@@ -46,6 +46,7 @@ fn dispatch_signals<H: Handler>(handler: &mut H, bits: u64) {
     // One bit per channel: signals that arrived together come together.
     for id in 0..MAX_CHANNELS {
         if bits & badge::notification(id) != 0 {
+            system_manifest::stats::bump(&crate::stats::counters().signals_in, id);
             handler.notified(Channel::from_badge(id));
         }
     }
@@ -72,6 +73,7 @@ pub fn run<H: Handler>(handler: &mut H) -> ! {
         let bits = received as u64;
         (info, received) = if bits & badge::PROTECTED_CALL != 0 {
             let channel = Channel::from_badge((bits & !badge::PROTECTED_CALL) as u8);
+            system_manifest::stats::bump(&crate::stats::counters().calls_in, channel.id());
             let reply = handler.protected(channel, info);
             if DEFERRED.load(Ordering::Relaxed) == 0 {
                 sel4::reply_recv(input, reply)

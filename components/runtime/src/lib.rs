@@ -42,12 +42,14 @@ mod heap;
 mod logging;
 mod panic;
 pub mod ring;
+pub mod stats;
 pub mod time;
 mod wasm_module;
 
 pub use channel::{CallError, Channel};
 pub use config::{config, name};
 pub use event_loop::{run, wait_for, Handler};
+pub use logging::write_line;
 pub use wasm_module::wasm_module;
 pub use sel4::MessageInfo;
 /// The kernel bindings, for components that need more than the runtime offers.

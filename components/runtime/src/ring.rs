@@ -4,19 +4,21 @@
 
 use shared_ring::{Consumer, Producer, RingGeometry, SleepDecision};
 pub use shared_ring::{RecvIntoError, RingError, SendError};
-use system_manifest::{ArchivedRingEnd, ArchivedRingRole};
+use system_manifest::{stats, ArchivedRingEnd, ArchivedRingRole};
 
 use crate::Channel;
 
 fn find(name: &str, role: ArchivedRingRole) -> &'static ArchivedRingEnd {
     let config = crate::config();
-    let Some(end) = config.rings.iter().find(|r| r.name.as_str() == name) else {
+    // A component may hold both ends of a ring (the console's own log ring).
+    let mut ends = config.rings.iter().filter(|r| r.name.as_str() == name).peekable();
+    let Some(first) = ends.peek().copied() else {
         panic!("component `{}` has no ring `{name}` in the system description", crate::name());
     };
-    if end.role != role {
-        panic!("component `{}` is the {:?} of ring `{name}`, not its {role:?}", crate::name(), end.role);
+    match ends.find(|end| end.role == role) {
+        Some(end) => end,
+        None => panic!("component `{}` is the {:?} of ring `{name}`, not its {role:?}", crate::name(), first.role),
     }
-    end
 }
 
 fn geometry(end: &ArchivedRingEnd) -> RingGeometry {
@@ -33,7 +35,13 @@ pub struct RingProducer {
 impl RingProducer {
     /// The ring `name`, of which this component is the producer.
     pub fn open(name: &str) -> RingProducer {
-        let end = find(name, ArchivedRingRole::Producer);
+        Self::open_end(find(name, ArchivedRingRole::Producer))
+    }
+
+    /// The producing ring end `end` of this component's config.
+    pub fn open_end(end: &'static ArchivedRingEnd) -> RingProducer {
+        assert!(end.role == ArchivedRingRole::Producer, "ring `{}` is not produced here", end.name.as_str());
+        let name = end.name.as_str();
         // SAFETY: the root task maps the ring's region read-write at this
         // address for the life of the component, shared only with the consumer.
         let ring = unsafe { Producer::new(end.vaddr.to_native() as *mut u8, geometry(end)) }
@@ -46,16 +54,23 @@ impl RingProducer {
         self.channel
     }
 
+    /// Largest message.
+    pub fn max_payload(&self) -> usize {
+        self.ring.geometry().max_payload() as usize
+    }
+
     /// Writes a message without publishing it (see [`RingProducer::publish`]).
     pub fn try_send(&mut self, message: &[u8]) -> Result<(), SendError> {
-        self.ring.try_send(message)
+        self.ring.try_send(message)?;
+        stats::bump(&crate::stats::counters().ring_sent, self.channel.id());
+        Ok(())
     }
 
     /// Writes a message, waiting for space while the ring is full. Waiting
     /// publishes what was written, so the consumer can make room.
     pub fn send(&mut self, message: &[u8]) -> Result<(), SendError> {
         loop {
-            match self.ring.try_send(message) {
+            match self.try_send(message) {
                 Err(SendError::Full) => {
                     let plan = self.ring.prepare_to_wait()?;
                     if plan.notify.is_needed() {
@@ -87,7 +102,13 @@ pub struct RingConsumer {
 impl RingConsumer {
     /// The ring `name`, of which this component is the consumer.
     pub fn open(name: &str) -> RingConsumer {
-        let end = find(name, ArchivedRingRole::Consumer);
+        Self::open_end(find(name, ArchivedRingRole::Consumer))
+    }
+
+    /// The consuming ring end `end` of this component's config.
+    pub fn open_end(end: &'static ArchivedRingEnd) -> RingConsumer {
+        assert!(end.role == ArchivedRingRole::Consumer, "ring `{}` is not consumed here", end.name.as_str());
+        let name = end.name.as_str();
         // SAFETY: as in `RingProducer::open`.
         let ring = unsafe { Consumer::new(end.vaddr.to_native() as *mut u8, geometry(end)) }
             .unwrap_or_else(|e| panic!("ring `{name}`: {e}"));
@@ -102,7 +123,11 @@ impl RingConsumer {
     /// Copies the next message into `buffer`: its length, or `None` if the
     /// ring is empty.
     pub fn recv_into(&mut self, buffer: &mut [u8]) -> Result<Option<usize>, shared_ring::RecvIntoError> {
-        self.ring.recv_into(buffer)
+        let received = self.ring.recv_into(buffer)?;
+        if received.is_some() {
+            stats::bump(&crate::stats::counters().ring_received, self.channel.id());
+        }
+        Ok(received)
     }
 
     /// Releases what was received and tells the producer this end sleeps
@@ -126,6 +151,7 @@ impl RingConsumer {
             while let Some(message) = self.ring.try_recv()? {
                 handle(message);
                 handled += 1;
+                stats::bump(&crate::stats::counters().ring_received, self.channel.id());
             }
             if !self.sleep()? {
                 return Ok(handled);

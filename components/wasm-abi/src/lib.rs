@@ -71,7 +71,9 @@ macro_rules! host_functions {
 
 host_functions! {
     "log" (I32, I32, I32) -> () Nothing:
-        "log(level, ptr, len): writes the UTF-8 text at ptr..ptr+len as one log line of `level` (1 error .. 5 trace), prefixed with the component's name.";
+        "log(level, ptr, len): writes the UTF-8 text at ptr..ptr+len as one log line of `level` (1 error .. 5 trace), prefixed with the level and the component's name; level 0 writes the line as it is (a shell's output).";
+    "wait" (I32) -> (I32) Nothing:
+        "wait(channel): blocks until `channel` is signalled (a ring's peer, an interrupt, a notification); signals of other channels that arrive meanwhile are delivered to `notified` afterwards. Returns a status.";
     "exit" (I64) -> () Nothing:
         "exit(code): ends the component (0 = success); never returns.";
     "channel_by_peer" (I32, I32) -> (I32) Nothing:
@@ -82,6 +84,10 @@ host_functions! {
         "channel_notify(channel): signals the peer. Returns a status.";
     "ring_open" (I32, I32) -> (I32) Nothing:
         "ring_open(ptr, len): a handle to the ring named by the text (this component's end), or a negative status.";
+    "ring_end_info" (I32, I32, I32) -> (I64) Nothing:
+        "ring_end_info(index, ptr, capacity): the `index`-th ring end of the component's description (0, 1, ...): copies its name to ptr and returns (role << 32) | name_len, role 0 producer, 1 consumer; NO_SUCH_RING past the last.";
+    "ring_open_end" (I32) -> (I32) Nothing:
+        "ring_open_end(index): a handle to the `index`-th ring end (as `ring_end_info` numbers them), or a negative status. Use it when a component holds both ends of one ring.";
     "ring_channel" (I32) -> (I32) Nothing:
         "ring_channel(ring): the channel id on which the ring's peer signals this end (to recognise it in `notified`).";
     "ring_send" (I32, I32, I32) -> (I32) Nothing:

@@ -86,15 +86,16 @@ pub fn linker(engine: &Engine) -> Linker<HostState> {
 fn define(linker: &mut Linker<HostState>) -> Result<()> {
     linker.func_wrap(MODULE, "log", |mut caller: Caller<'_, HostState>, level: i32, ptr: i32, len: i32| -> Result<()> {
         let text = read_str(&mut caller, ptr, len)?;
-        let level = match level {
-            1 => log::Level::Error,
-            2 => log::Level::Warn,
-            3 => log::Level::Info,
-            4 => log::Level::Debug,
-            _ => log::Level::Trace,
-        };
-        log::log!(level, "{text}");
+        // Levels as in `layout::console::level`: 0 raw, 1 error .. 5 trace.
+        pd_runtime::write_line(level.clamp(0, 5) as u8, format_args!("{text}"));
         Ok(())
+    })?;
+    linker.func_wrap(MODULE, "wait", |channel: i32| -> Result<i32> {
+        let Some(channel) = u8::try_from(channel).ok().filter(|&c| c < system_manifest::layout::MAX_CHANNELS) else {
+            return Ok(status::NO_SUCH_CHANNEL);
+        };
+        pd_runtime::wait_for(Channel::from_id(channel));
+        Ok(status::OK)
     })?;
     linker.func_wrap(MODULE, "exit", |code: i64| -> Result<()> { pd_runtime::exit(code as u64) })?;
     linker.func_wrap(MODULE, "channel_by_peer", |mut caller: Caller<'_, HostState>, ptr: i32, len: i32| -> Result<i32> {
@@ -142,16 +143,33 @@ fn define(linker: &mut Linker<HostState>) -> Result<()> {
     })?;
     linker.func_wrap(MODULE, "ring_open", |mut caller: Caller<'_, HostState>, ptr: i32, len: i32| -> Result<i32> {
         let name = read_str(&mut caller, ptr, len)?;
-        let Some(end) = pd_runtime::config().rings.iter().find(|r| r.name.as_str() == name) else {
+        let Some(index) = pd_runtime::config().rings.iter().position(|r| r.name.as_str() == name) else {
             return Ok(status::NO_SUCH_RING);
         };
-        let ring = match end.role {
-            ArchivedRingRole::Producer => Ring::Producer(RingProducer::open(&name)),
-            ArchivedRingRole::Consumer => Ring::Consumer(RingConsumer::open(&name)),
+        Ok(open_end(&mut caller, index))
+    })?;
+    linker.func_wrap(MODULE, "ring_open_end", |mut caller: Caller<'_, HostState>, index: i32| -> Result<i32> {
+        let index = index as u32 as usize;
+        if index >= pd_runtime::config().rings.len() {
+            return Ok(status::NO_SUCH_RING);
+        }
+        Ok(open_end(&mut caller, index))
+    })?;
+    linker.func_wrap(MODULE, "ring_end_info", |mut caller: Caller<'_, HostState>, index: i32, ptr: i32, capacity: i32| -> Result<i64> {
+        let Some(end) = pd_runtime::config().rings.get(index as u32 as usize) else {
+            return Ok(status::NO_SUCH_RING as i64);
         };
-        let rings = &mut caller.data_mut().rings;
-        rings.push(ring);
-        Ok(rings.len() as i32 - 1)
+        let name = end.name.as_bytes();
+        let memory = memory(&mut caller)?;
+        let data = memory.data_mut(&mut caller);
+        let target = range(data.len(), ptr, capacity)?;
+        let copied = name.len().min(target.len());
+        data[target.start..target.start + copied].copy_from_slice(&name[..copied]);
+        let role = match end.role {
+            ArchivedRingRole::Producer => 0i64,
+            ArchivedRingRole::Consumer => 1,
+        };
+        Ok((role << 32) | name.len() as i64)
     })?;
     linker.func_wrap(MODULE, "ring_channel", |caller: Caller<'_, HostState>, ring: i32| -> Result<i32> {
         Ok(match caller.data().rings.get(ring as u32 as usize) {
@@ -249,6 +267,18 @@ fn define(linker: &mut Linker<HostState>) -> Result<()> {
         }
     })?;
     Ok(())
+}
+
+/// Opens ring end `index` of the config; its handle.
+fn open_end(caller: &mut Caller<'_, HostState>, index: usize) -> i32 {
+    let end = &pd_runtime::config().rings[index];
+    let ring = match end.role {
+        ArchivedRingRole::Producer => Ring::Producer(RingProducer::open_end(end)),
+        ArchivedRingRole::Consumer => Ring::Consumer(RingConsumer::open_end(end)),
+    };
+    let rings = &mut caller.data_mut().rings;
+    rings.push(ring);
+    rings.len() as i32 - 1
 }
 
 /// The IO-port capability whose granted range holds `port..port + width`.

@@ -63,7 +63,7 @@ pub use channel::{Channel, Reply};
 pub use component::Handler;
 pub use device::{DeviceWindow, IoPorts, Irq};
 pub use error::{CallError, Error, RingError};
-pub use ring::{RingConsumer, RingProducer, DRAIN_BUFFER_BYTES};
+pub use ring::{ring_ends, RingConsumer, RingEndInfo, RingProducer, DRAIN_BUFFER_BYTES, RING_NAME_BYTES};
 pub use wasm_abi::MAX_MESSAGE_BYTES;
 
 /// Ends this component with `code` (0 = success): the runtime records it
@@ -71,6 +71,14 @@ pub use wasm_abi::MAX_MESSAGE_BYTES;
 pub fn exit(code: u64) -> ! {
     // SAFETY: the host function takes no memory.
     unsafe { sys::exit(code as i64) }
+}
+
+/// Blocks until `channel` is signalled (a ring's peer, an interrupt, a
+/// timer's notification); signals of other channels that arrive meanwhile
+/// reach [`Handler::notified`] afterwards.
+pub fn wait(channel: Channel) -> Result<(), Error> {
+    // SAFETY: the host function takes no memory.
+    Error::check(unsafe { sys::wait(channel.id() as i32) })
 }
 
 /// Nanoseconds since boot.

@@ -115,6 +115,24 @@ pub fn write_str(level: Level, text: &str) {
     unsafe { crate::sys::log(level as i32, text.as_ptr(), text.len()) }
 }
 
+/// Writes one line as it is, without level or name (a shell's output):
+/// `sdk::raw!("{} components", n)`.
+pub fn write_raw(args: fmt::Arguments<'_>) {
+    let mut line = Line::<LINE_BYTES>::new();
+    let _ = line.write_fmt(args);
+    let text = line.finish();
+    // SAFETY: the host reads `text.len()` bytes at `text.as_ptr()`.
+    unsafe { crate::sys::log(0, text.as_ptr(), text.len()) }
+}
+
+/// Writes a line without level or name: `raw!("{} components", n)`.
+#[macro_export]
+macro_rules! raw {
+    ($($arg:tt)+) => {
+        $crate::log::write_raw(::core::format_args!($($arg)+))
+    };
+}
+
 /// Logs a line at `level`: `log!(Level::Info, "x = {}", x)`.
 #[macro_export]
 macro_rules! log {

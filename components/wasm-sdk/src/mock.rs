@@ -17,6 +17,9 @@ pub enum Call {
         text: String,
     },
     Exit(i64),
+    Wait(i32),
+    RingEndInfo(i32),
+    RingOpenEnd(i32),
     ChannelByPeer(String),
     ChannelCall {
         channel: i32,
@@ -81,6 +84,8 @@ pub struct MockRing {
     pub arrivals: VecDeque<Vec<Vec<u8>>>,
     /// Every operation returns RING_BROKEN.
     pub broken: bool,
+    /// This end consumes (for `ring_end_info`).
+    pub consumer: bool,
 }
 
 impl MockRing {
@@ -95,6 +100,12 @@ impl MockRing {
 
     pub fn with_slots(mut self, slots: usize) -> MockRing {
         self.slots = slots;
+        self
+    }
+
+    /// Marks this end as the consumer (as `ring_end_info` reports it).
+    pub fn consumer(mut self) -> MockRing {
+        self.consumer = true;
         self
     }
 
@@ -192,6 +203,29 @@ pub mod host {
         // SAFETY: as the import's.
         let text = unsafe { text(ptr, len) };
         record(Call::Log { level, text });
+    }
+
+    pub unsafe fn wait(channel: i32) -> i32 {
+        record(Call::Wait(channel));
+        status::OK
+    }
+
+    pub unsafe fn ring_end_info(index: i32, ptr: *mut u8, capacity: usize) -> i64 {
+        record(Call::RingEndInfo(index));
+        with(|s| match s.rings.get(index as usize) {
+            Some(r) => {
+                let n = r.name.len().min(capacity);
+                // SAFETY: as the import's: `ptr` has `capacity` bytes.
+                unsafe { core::ptr::copy_nonoverlapping(r.name.as_ptr(), ptr, n) };
+                ((r.consumer as i64) << 32) | r.name.len() as i64
+            }
+            None => status::NO_SUCH_RING as i64,
+        })
+    }
+
+    pub unsafe fn ring_open_end(index: i32) -> i32 {
+        record(Call::RingOpenEnd(index));
+        with(|s| if (index as usize) < s.rings.len() { index } else { status::NO_SUCH_RING })
     }
 
     pub unsafe fn exit(code: i64) -> ! {

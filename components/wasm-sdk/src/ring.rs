@@ -22,6 +22,50 @@ fn channel(ring: i32) -> Channel {
     Channel::from_abi(id)
 }
 
+fn open_end(index: i32) -> Result<i32, Error> {
+    // SAFETY: the host function takes no memory.
+    let ring = unsafe { sys::ring_open_end(index) };
+    Error::check(ring).map(|()| ring)
+}
+
+/// Longest ring name [`ring_ends`] reports in full.
+pub const RING_NAME_BYTES: usize = 64;
+
+/// A ring end of this component's description, as [`ring_ends`] lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RingEndInfo {
+    /// Its position in the description (for `open_end`).
+    pub index: i32,
+    /// This component consumes it (otherwise produces it).
+    pub consumer: bool,
+    name: [u8; RING_NAME_BYTES],
+    name_len: usize,
+}
+
+impl RingEndInfo {
+    /// The ring's name (cut at [`RING_NAME_BYTES`]).
+    pub fn name(&self) -> &str {
+        let bytes = &self.name[..self.name_len.min(RING_NAME_BYTES)];
+        core::str::from_utf8(bytes).unwrap_or("")
+    }
+}
+
+/// Every ring end this component holds, in description order (a console
+/// finds its log rings this way).
+pub fn ring_ends() -> impl Iterator<Item = RingEndInfo> {
+    (0..).map_while(|index| {
+        let mut name = [0u8; RING_NAME_BYTES];
+        // SAFETY: the host writes at most `RING_NAME_BYTES` bytes to `name`.
+        let info = unsafe { sys::ring_end_info(index, name.as_mut_ptr(), RING_NAME_BYTES) };
+        (info >= 0).then(|| RingEndInfo {
+            index,
+            consumer: info >> 32 == 1,
+            name,
+            name_len: (info & 0xffff_ffff) as usize,
+        })
+    })
+}
+
 /// The producing end of a ring.
 pub struct RingProducer {
     ring: i32,
@@ -33,6 +77,12 @@ impl RingProducer {
     /// the description gives it no such ring; see [`RingProducer::try_open`].
     pub fn open(name: &str) -> RingProducer {
         RingProducer::try_open(name).unwrap_or_else(|e| panic!("ring `{name}`: {e}"))
+    }
+
+    /// Ring end `index` of [`ring_ends`], which this component produces.
+    pub fn open_end(index: i32) -> Result<RingProducer, Error> {
+        let ring = open_end(index)?;
+        Ok(RingProducer { ring, channel: channel(ring) })
     }
 
     pub fn try_open(name: &str) -> Result<RingProducer, Error> {
@@ -94,6 +144,12 @@ impl RingConsumer {
     /// the description gives it no such ring; see [`RingConsumer::try_open`].
     pub fn open(name: &str) -> RingConsumer {
         RingConsumer::try_open(name).unwrap_or_else(|e| panic!("ring `{name}`: {e}"))
+    }
+
+    /// Ring end `index` of [`ring_ends`], which this component consumes.
+    pub fn open_end(index: i32) -> Result<RingConsumer, Error> {
+        let ring = open_end(index)?;
+        Ok(RingConsumer { ring, channel: channel(ring) })
     }
 
     pub fn try_open(name: &str) -> Result<RingConsumer, Error> {

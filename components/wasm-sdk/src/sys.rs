@@ -11,6 +11,9 @@
 unsafe extern "C" {
     pub fn log(level: i32, ptr: *const u8, len: usize);
     pub fn exit(code: i64) -> !;
+    pub fn wait(channel: i32) -> i32;
+    pub fn ring_end_info(index: i32, ptr: *mut u8, capacity: usize) -> i64;
+    pub fn ring_open_end(index: i32) -> i32;
     pub fn channel_by_peer(ptr: *const u8, len: usize) -> i32;
     pub fn channel_call(
         channel: i32,

@@ -26,6 +26,8 @@ pub(crate) fn ok<T: Clone>(field: &F<T>) -> T {
 #[derive(Debug, Default)]
 pub(crate) struct Model {
     pub(crate) name: F<String>,
+    /// `[console] component`: the component that receives every log line.
+    pub(crate) console: F<String>,
     pub(crate) components: Vec<Component>,
     pub(crate) channels: Vec<Channel>,
     pub(crate) rings: Vec<Ring>,
@@ -53,6 +55,8 @@ pub(crate) struct Component {
     pub(crate) io_ports: Vec<IoPorts>,
     pub(crate) irqs: Vec<Irq>,
     pub(crate) device_memory: Vec<DeviceMemory>,
+    /// May ask the root task about components and restart them (a shell).
+    pub(crate) control: F<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -41,7 +41,8 @@ pub(crate) const IOAPIC_PINS: u32 = 24;
 pub(crate) const MAX_IRQ_VECTOR: u32 = 107;
 
 const SYSTEM_KEYS: &[&str] = &["name"];
-const ROOT_KEYS: &[&str] = &["system", "component", "channel", "ring"];
+const ROOT_KEYS: &[&str] = &["system", "console", "component", "channel", "ring"];
+const CONSOLE_KEYS: &[&str] = &["component"];
 const COMPONENT_KEYS: &[&str] = &[
     "name",
     "program",
@@ -55,6 +56,7 @@ const COMPONENT_KEYS: &[&str] = &[
     "io_ports",
     "irqs",
     "device_memory",
+    "control",
 ];
 const IO_PORT_KEYS: &[&str] = &["name", "first", "last"];
 const IRQ_KEYS: &[&str] = &[
@@ -110,6 +112,14 @@ pub(crate) fn parse(text: &str, c: &mut Collector) -> Model {
                     .req(&sys, "name", "name = \"my-system\"", c)
                     .and_then(|v| p.name(v, "system name", c));
             }
+        }
+    }
+    if let Some(v) = root.get("console") {
+        if let Some(console) = p.table(v, "`console`", c) {
+            console.check_keys(CONSOLE_KEYS, c);
+            model.console = p
+                .req(&console, "component", "component = \"console\"", c)
+                .and_then(|v| p.name(v, "the console component", c));
         }
     }
     for (i, t) in p.tables(&root, "component", c).into_iter().enumerate() {
@@ -485,6 +495,7 @@ impl<'t> Parser<'t> {
             io_ports: Vec::new(),
             irqs: Vec::new(),
             device_memory: Vec::new(),
+            control: None,
         };
         let Some(mut o) = self.table(v, &format!("component #{index}"), c) else {
             return comp;
@@ -595,6 +606,10 @@ impl<'t> Parser<'t> {
         comp.lifetime = match o.get("lifetime") {
             None => Some(Sp { v: Lifetime::Service, span: comp.span.clone() }),
             Some(v) => self.lifetime(v, &what, c),
+        };
+        comp.control = match o.get("control") {
+            None => Some(Sp { v: false, span: comp.span.clone() }),
+            Some(v) => self.boolean(v, &format!("`control` of {what}"), c),
         };
         if let Some(v) = o.get("io_ports") {
             for item in self.array(v, &format!("`io_ports` of {what}"), c) {

@@ -83,6 +83,8 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
                     module: w.v.clone(),
                     memory_limit_bytes: ok(&comp.wasm_memory),
                 }),
+                log_ring: None,
+                control_slot: None,
             },
         })
         .collect();
@@ -228,45 +230,8 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
                 peer: peer_name,
                 kind: ChannelEndKind::Notification { slot: s },
             });
-            let va = b.next_shared;
-            if va.checked_add(bytes).is_none_or(|end| end > vaddr::DEVICE) {
-                let alone_too_big = bytes > vaddr::DEVICE - vaddr::SHARED;
-                if !(alone_too_big && reported) {
-                    reported = true;
-                    c.push(
-                    Problem::new(
-                        "shared_area_full",
-                        format!(
-                            "the rings of component `{}` do not fit its shared-memory area ({:#x}..{:#x})",
-                            b.cfg.name,
-                            vaddr::SHARED,
-                            vaddr::DEVICE
-                        ),
-                    )
-                    .label(&r.span, format!("this ring needs {}", human(bytes)))
-                    .help("use fewer or smaller rings (slots × slot_size)"),
-                    );
-                }
-                b.next_shared = vaddr::DEVICE;
-                continue;
-            }
-            b.next_shared = va + bytes + PAGE_SIZE;
-            b.mappings.push(Mapping {
-                source: MappingSource::Region(region),
-                vaddr: va,
-                bytes,
-                writable: true,
-                cached: true,
-            });
-            b.cfg.rings.push(RingEnd {
-                name: name.clone(),
-                role,
-                vaddr: va,
-                region_bytes: bytes,
-                slot_count: slots,
-                slot_size,
-                channel: my_id,
-            });
+            let end = RingEnd { name: name.clone(), role, vaddr: 0, region_bytes: bytes, slot_count: slots, slot_size, channel: my_id };
+            place_ring_end(b, region, end, &r.span, &mut reported, c);
         }
         channels.push(ChannelInfo {
             name,
@@ -275,7 +240,66 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
         });
     }
 
+    // 3b. The console: a log ring from every component (the console itself
+    //     included) and the root task to the console component, all
+    //     signalling it on one channel.
+    let console = m.console.as_ref().map(|name| {
+        let console = names[&name.v];
+        let (slots, slot_size) = (layout::console::LOG_SLOTS, layout::console::LOG_SLOT_SIZE);
+        let bytes = layout::ring_region_bytes(u64::from(slots), u64::from(slot_size));
+        let log_channel = layout::console::LOG_CHANNEL;
+        let console_name = builds[console].cfg.name.clone();
+        let mut root_ring_region = 0;
+        // The console logs to itself too: its own lines take the same path.
+        let producers: Vec<Option<usize>> = (0..builds.len()).map(Some).chain([None]).collect();
+        for producer in producers {
+            let ring_name = match producer {
+                Some(p) => format!("{}{}", layout::console::LOG_RING_PREFIX, builds[p].cfg.name),
+                None => layout::console::ROOT_LOG_RING.to_string(),
+            };
+            let region = regions.len() as u32;
+            regions.push(SharedRegion { name: ring_name.clone(), bytes });
+            let end = |role| RingEnd { name: ring_name.clone(), role, vaddr: 0, region_bytes: bytes, slot_count: slots, slot_size, channel: log_channel };
+            let mut reported = false;
+            match producer {
+                Some(p) => {
+                    let s = grant(
+                        &mut builds,
+                        p,
+                        GrantedCap::Notification { target: console as u32, badge: badge::notification(log_channel) },
+                        &name.span,
+                        c,
+                    );
+                    let b = &mut builds[p];
+                    b.cfg.channels.push(ChannelEnd {
+                        id: log_channel,
+                        peer: console_name.clone(),
+                        kind: ChannelEndKind::Notification { slot: s },
+                    });
+                    place_ring_end(b, region, end(RingRole::Producer), &name.span, &mut reported, c);
+                    b.cfg.log_ring = Some(ring_name.clone());
+                }
+                None => root_ring_region = region,
+            }
+            // The console never signals a log producer (producers do not
+            // wait for space), so it holds no capability per log ring.
+            place_ring_end(&mut builds[console], region, end(RingRole::Consumer), &name.span, &mut reported, c);
+        }
+        Console { component: console as u32, root_ring_region }
+    });
+
     for (i, comp) in m.components.iter().enumerate() {
+        // Control channel to the root task.
+        if ok(&comp.control) {
+            let s = grant(&mut builds, i, GrantedCap::Control, &comp.span, c);
+            let b = &mut builds[i];
+            b.cfg.control_slot = Some(s);
+            b.cfg.channels.push(ChannelEnd {
+                id: layout::control::CHANNEL,
+                peer: layout::control::PEER.to_string(),
+                kind: ChannelEndKind::Caller { slot: s },
+            });
+        }
         // 4. IO ports.
         for io in &comp.io_ports {
             let (first, last) = (ok(&io.first), ok(&io.last));
@@ -413,5 +437,39 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
         components,
         regions,
         channels,
+        console,
     }
+}
+
+/// Maps ring end `end` (its `vaddr` still to be chosen) of shared region
+/// `region` into the next free place of `b`'s shared area, or reports that
+/// it does not fit (once per ring: `reported`).
+fn place_ring_end(b: &mut Build, region: u32, mut end: RingEnd, why: &Span, reported: &mut bool, c: &mut Collector) {
+    let bytes = end.region_bytes;
+    let va = b.next_shared;
+    if va.checked_add(bytes).is_none_or(|limit| limit > vaddr::DEVICE) {
+        let alone_too_big = bytes > vaddr::DEVICE - vaddr::SHARED;
+        if !(alone_too_big && *reported) {
+            *reported = true;
+            c.push(
+                Problem::new(
+                    "shared_area_full",
+                    format!(
+                        "the rings of component `{}` do not fit its shared-memory area ({:#x}..{:#x})",
+                        b.cfg.name,
+                        vaddr::SHARED,
+                        vaddr::DEVICE
+                    ),
+                )
+                .label(why, format!("this ring needs {}", human(bytes)))
+                .help("use fewer or smaller rings (slots × slot_size)"),
+            );
+        }
+        b.next_shared = vaddr::DEVICE;
+        return;
+    }
+    b.next_shared = va + bytes + PAGE_SIZE;
+    b.mappings.push(Mapping { source: MappingSource::Region(region), vaddr: va, bytes, writable: true, cached: true });
+    end.vaddr = va;
+    b.cfg.rings.push(end);
 }

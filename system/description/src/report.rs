@@ -100,6 +100,7 @@ pub fn report(image: &BootImage) -> String {
         let _ = writeln!(w, "  config    {} bytes", c.config.len());
         for g in &c.grants {
             let what = match &g.cap {
+                GrantedCap::Control => "control      → root task (list, inspect, restart components)".to_string(),
                 GrantedCap::Endpoint { server, badge } => {
                     format!(
                         "endpoint     → `{}` ({}, badge {badge:#x})",

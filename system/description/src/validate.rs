@@ -118,6 +118,30 @@ pub(crate) fn validate(m: &Model, c: &mut Collector) {
         }
     };
     let mut ids: Vec<BTreeMap<u8, (Span, String)>> = vec![BTreeMap::new(); m.components.len()];
+    // The console: it must exist, and its log channel id is reserved in
+    // every component (all log rings signal on it).
+    if let Some(console) = &m.console {
+        if !by_name.contains_key(console.v.as_str()) {
+            let known = by_name.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            c.push(
+                Problem::new("unknown_component", format!("the console component `{}` is not defined", console.v))
+                    .label(&console.span, "unknown component")
+                    .help(format!("name the component that multiplexes the console (one of {known}), or define it with a [[component]] table")),
+            );
+        }
+        for reserved in ids.iter_mut() {
+            reserved.insert(
+                layout::console::LOG_CHANNEL,
+                (console.span.clone(), "the console's log ring, which `[console]` reserves".to_string()),
+            );
+        }
+    }
+
+    for (i, comp) in m.components.iter().enumerate() {
+        if let Some(control) = comp.control.as_ref().filter(|c| c.v) {
+            ids[i].insert(layout::control::CHANNEL, (control.span.clone(), "the control channel, which `control = true` reserves".to_string()));
+        }
+    }
     let mut use_id = |comp: usize, id: &F<u8>, what: String, c: &mut Collector| {
         let Some(id) = id else { return };
         if let Some((first, first_what)) = ids[comp].get(&id.v) {

@@ -22,6 +22,13 @@ pub struct ComponentConfig {
     pub device_memory: Vec<DeviceWindow>,
     /// For a Wasm component: what the Wasm runtime needs to run it.
     pub wasm: Option<WasmConfig>,
+    /// The ring (in `rings`) the runtime sends log lines to, in a system with
+    /// a console (`layout::console`); without one, lines go to the kernel's
+    /// debug console.
+    pub log_ring: Option<String>,
+    /// The slot of the control channel's capability (`control = true`;
+    /// also listed in `channels` as a caller of `layout::control::PEER`).
+    pub control_slot: Option<u32>,
 }
 
 /// How the Wasm runtime runs a component's module.

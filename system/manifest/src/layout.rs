@@ -46,6 +46,8 @@ pub mod vaddr {
     pub const CONFIG_MAX_BYTES: u64 = 0x0010_0000;
     /// The IPC buffer (one page).
     pub const IPC_BUFFER: u64 = 0x0900_0000;
+    /// The component's traffic counters (`crate::stats::PdStats`), one page.
+    pub const STATS: u64 = 0x0910_0000;
     /// Top of the stack; the stack grows down from here and the page below
     /// its lowest page is never mapped (guard).
     pub const STACK_TOP: u64 = 0x0A00_0000;
@@ -163,4 +165,85 @@ pub const RING_SLOTS_OFFSET: u64 = PAGE_SIZE;
 /// Bytes of the shared region of a ring of `slot_count` slots of `slot_size` bytes.
 pub const fn ring_region_bytes(slot_count: u64, slot_size: u64) -> u64 {
     RING_SLOTS_OFFSET + (slot_count * slot_size).div_ceil(PAGE_SIZE) * PAGE_SIZE
+}
+
+/// The system console (`[console]` in the description): every component (the
+/// console component itself included) gets a ring of its own, named
+/// [`console::LOG_RING_PREFIX`] + its name, on which its runtime sends its
+/// log lines to the console component; the root task has one too
+/// ([`console::ROOT_LOG_RING`]). A message is one line: a level byte
+/// ([`console::level`]) followed by UTF-8 text without a line end.
+pub mod console {
+    /// The channel id of the log ring at both ends (reserved when a system
+    /// has a console). All log rings signal the console on this one channel,
+    /// so the console serves any number of components with one id.
+    pub const LOG_CHANNEL: u8 = super::MAX_CHANNELS - 1;
+    /// Log rings are named this prefix and the producer's name.
+    pub const LOG_RING_PREFIX: &str = "log:";
+    /// The root task's log ring.
+    pub const ROOT_LOG_RING: &str = "log:root-task";
+    /// Slots of a log ring.
+    pub const LOG_SLOTS: u32 = 32;
+    /// Bytes of a log ring slot: a level byte and up to 255 bytes of text.
+    pub const LOG_SLOT_SIZE: u32 = 256;
+    /// Where the root task maps the components' counter pages in its own
+    /// address space (component `i` at `+ i * PAGE_SIZE`).
+    pub const ROOT_STATS_VADDR: u64 = 0x0102_0000_0000;
+    /// Where the root task maps its log ring in its own address space.
+    pub const ROOT_LOG_RING_VADDR: u64 = 0x0100_0000_0000;
+
+    /// The first byte of a log message.
+    pub mod level {
+        /// Printed as it is, without a prefix (a shell's output).
+        pub const RAW: u8 = 0;
+        pub const ERROR: u8 = 1;
+        pub const WARN: u8 = 2;
+        pub const INFO: u8 = 3;
+        pub const DEBUG: u8 = 4;
+        pub const TRACE: u8 = 5;
+    }
+}
+
+/// The control channel (`control = true` in the description): a component
+/// that may list, inspect and restart components (a shell) calls the root
+/// task on channel [`control::CHANNEL`], whose peer is named [`control::PEER`].
+pub mod control {
+    /// The channel id of the control channel in a component that has one.
+    pub const CHANNEL: u8 = super::MAX_CHANNELS - 2;
+    /// The peer name of the control channel.
+    pub const PEER: &str = "root";
+    /// Set in the badge of a control call; the low bits are the caller's
+    /// fault badge.
+    pub const BADGE_BIT: u64 = 1 << 20;
+
+    /// Request labels; message register 0 holds the component index where
+    /// one is needed. Replies carry `OK` or an error label.
+    pub mod request {
+        /// Reply: word 0 = number of components.
+        pub const COUNT: u64 = 0x6_0001;
+        /// Reply: words 0..4 = state ([`super::state`]), exit code,
+        /// restarts, faults; word 4 = name length; the name's bytes from word 5.
+        pub const INFO: u64 = 0x6_0002;
+        /// Restarts the component now (counted like a fault restart).
+        pub const RESTART: u64 = 0x6_0003;
+        /// Reply: per channel id with any traffic, 4 words: id, calls in,
+        /// calls out, signals in; then the same for rings is included in
+        /// the signal counters. See [`crate::stats`].
+        pub const STATS: u64 = 0x6_0004;
+    }
+
+    /// Reply labels.
+    pub mod reply {
+        pub const OK: u64 = 0;
+        pub const NO_SUCH_COMPONENT: u64 = 1;
+        pub const FAILED: u64 = 2;
+        pub const UNKNOWN_REQUEST: u64 = 3;
+    }
+
+    /// Component states in an `INFO` reply.
+    pub mod state {
+        pub const RUNNING: u64 = 0;
+        pub const EXITED: u64 = 1;
+        pub const STOPPED: u64 = 2;
+    }
 }

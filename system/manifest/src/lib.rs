@@ -15,13 +15,14 @@ extern crate alloc;
 
 pub mod config;
 pub mod layout;
+pub mod stats;
 pub mod system;
 
 pub use config::*;
 pub use system::*;
 
 /// Bumped whenever an archived type changes shape.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Archives are aligned to this many bytes where they are stored.
 pub const ARCHIVE_ALIGN: usize = 16;

@@ -1,0 +1,111 @@
+//! The root task's lines once the system's console runs: sent over the root
+//! task's own log ring (`layout::console::ROOT_LOG_RING`) to the console
+//! component, like every component's, so all output takes one path and
+//! stays in order. Before that, and whenever the ring is full, lines go to
+//! the early console instead: nothing is lost, at worst a line is out of
+//! order.
+
+use core::cell::UnsafeCell;
+use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use log::Record;
+use sel4_root_task::logging;
+use sel4_root_task::sel4::cap;
+use shared_ring::{Producer, RingGeometry, SendError};
+use system_manifest::layout::console::{level, LOG_SLOTS, LOG_SLOT_SIZE};
+
+struct RootConsole {
+    ring: Producer<'static>,
+    /// Signals the console component on its log channel.
+    signal: cap::Notification,
+}
+
+struct Slot(UnsafeCell<Option<RootConsole>>);
+
+// SAFETY: the root task has one thread; `BUSY` keeps a nested log call (a
+// line logged while one is being sent) off the ring.
+unsafe impl Sync for Slot {}
+
+static CONSOLE: Slot = Slot(UnsafeCell::new(None));
+static BUSY: AtomicBool = AtomicBool::new(false);
+
+/// Sends the root task's lines over the log ring mapped at `base` from now on.
+///
+/// # Safety
+/// `base` is the root task's mapping of its log ring region, shared only
+/// with the console component (the consumer), for the rest of the run.
+pub unsafe fn start(base: *mut u8, signal: cap::Notification) -> Result<(), &'static str> {
+    let geometry = RingGeometry::new(LOG_SLOTS, LOG_SLOT_SIZE).map_err(|_| "bad log ring geometry")?;
+    // SAFETY: forwarded from the caller.
+    let ring = unsafe { Producer::new(base, geometry) }.map_err(|_| "the log ring region is misplaced")?;
+    // SAFETY: single thread, and the sink is not installed yet.
+    unsafe { *CONSOLE.0.get() = Some(RootConsole { ring, signal }) };
+    logging::set_sink(sink);
+    Ok(())
+}
+
+/// Back to the early console (before the system ends).
+pub fn stop() {
+    logging::use_early_console();
+}
+
+fn level_byte(level: log::Level) -> u8 {
+    match level {
+        log::Level::Error => level::ERROR,
+        log::Level::Warn => level::WARN,
+        log::Level::Info => level::INFO,
+        log::Level::Debug => level::DEBUG,
+        log::Level::Trace => level::TRACE,
+    }
+}
+
+/// A log message being formatted: the level byte, then as much text as fits.
+struct Message {
+    bytes: [u8; LOG_SLOT_SIZE as usize],
+    len: usize,
+    /// The ring's largest message.
+    limit: usize,
+}
+
+impl Write for Message {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = self.limit.min(self.bytes.len()) - self.len;
+        let mut take = s.len().min(room);
+        while !s.is_char_boundary(take) {
+            take -= 1;
+        }
+        self.bytes[self.len..self.len + take].copy_from_slice(&s.as_bytes()[..take]);
+        self.len += take;
+        Ok(())
+    }
+}
+
+fn sink(record: &Record) {
+    if BUSY.swap(true, Ordering::Acquire) {
+        return logging::early(record);
+    }
+    // SAFETY: single thread, and `BUSY` excludes re-entry.
+    let sent = match unsafe { &mut *CONSOLE.0.get() } {
+        Some(console) => {
+            let limit = console.ring.geometry().max_payload() as usize;
+            let mut message = Message { bytes: [0; LOG_SLOT_SIZE as usize], len: 1, limit };
+            message.bytes[0] = level_byte(record.level());
+            let _ = write!(message, "{}", record.args());
+            match console.ring.try_send(&message.bytes[..message.len]) {
+                Ok(()) => {
+                    if console.ring.publish().is_needed() {
+                        console.signal.signal();
+                    }
+                    true
+                }
+                Err(SendError::Full | SendError::TooLarge { .. } | SendError::Ring(_)) => false,
+            }
+        }
+        None => false,
+    };
+    BUSY.store(false, Ordering::Release);
+    if !sent {
+        logging::early(record);
+    }
+}

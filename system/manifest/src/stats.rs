@@ -1,0 +1,48 @@
+//! Traffic counters of a component, kept by its runtime in a page the root
+//! task also maps ([`crate::layout::vaddr::STATS`] in the component), so a
+//! shell can show them (`layout::control::request::STATS`) without asking
+//! the component. Counters are cumulative over restarts.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+/// Counters per channel id (indexed by id; ids are below
+/// [`crate::layout::MAX_CHANNELS`]).
+pub const CHANNEL_SLOTS: usize = 32;
+
+/// The counters page. Only the component writes it; readers may see a
+/// counter a moment old, never a torn one.
+#[repr(C)]
+pub struct PdStats {
+    /// Protected calls received on each channel.
+    pub calls_in: [AtomicU64; CHANNEL_SLOTS],
+    /// Protected calls made on each channel.
+    pub calls_out: [AtomicU64; CHANNEL_SLOTS],
+    /// Signals (notifications, ring signals, interrupts) received per channel.
+    pub signals_in: [AtomicU64; CHANNEL_SLOTS],
+    /// Signals sent per channel.
+    pub signals_out: [AtomicU64; CHANNEL_SLOTS],
+    /// Ring messages sent, by the ring's channel id.
+    pub ring_sent: [AtomicU64; CHANNEL_SLOTS],
+    /// Ring messages received, by the ring's channel id.
+    pub ring_received: [AtomicU64; CHANNEL_SLOTS],
+    /// Log lines sent to the console, and lines dropped because its ring
+    /// stayed full.
+    pub log_lines: AtomicU64,
+    pub log_dropped: AtomicU64,
+}
+
+const _: () = assert!(core::mem::size_of::<PdStats>() <= crate::layout::PAGE_SIZE as usize);
+
+/// Adds one to counter `slot` of `array` (ignored past the end).
+pub fn bump(array: &[AtomicU64; CHANNEL_SLOTS], channel: u8) {
+    if let Some(counter) = array.get(channel as usize) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Adds `n` to counter `channel` of `array`.
+pub fn add(array: &[AtomicU64; CHANNEL_SLOTS], channel: u8, n: u64) {
+    if let Some(counter) = array.get(channel as usize) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+}
