@@ -92,6 +92,23 @@ pub struct RunSpec {
     /// Let QEMU read our stdin, keep it in our process group (so it can use
     /// the terminal) and disable the timeout.
     pub interactive: bool,
+    /// Typing into the serial console: each step waits until the console
+    /// shows `after` (searched after where the previous step's text was
+    /// seen), then writes `text` to QEMU's stdin. Ignored when `interactive`.
+    pub input: Vec<InputStep>,
+}
+
+/// One step of [`RunSpec::input`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputStep {
+    pub after: String,
+    pub text: String,
+}
+
+impl InputStep {
+    pub fn new(after: impl Into<String>, text: impl Into<String>) -> InputStep {
+        InputStep { after: after.into(), text: text.into() }
+    }
 }
 
 impl RunSpec {
@@ -117,6 +134,7 @@ impl RunSpec {
                 .collect(),
             marker_grace: Some(DEFAULT_MARKER_GRACE),
             interactive: false,
+            input: Vec::new(),
         }
     }
 }
@@ -344,6 +362,8 @@ pub fn run(spec: &RunSpec) -> anyhow::Result<Outcome> {
     if spec.interactive {
         // Stay in our process group so QEMU may read the terminal.
         cmd.stdin(Stdio::inherit());
+    } else if !spec.input.is_empty() {
+        cmd.stdin(Stdio::piped()).process_group(0);
     } else {
         cmd.stdin(Stdio::null()).process_group(0);
     }
@@ -545,6 +565,8 @@ fn supervise(
     let mut marker_stop_at: Option<Instant> = None;
     let mut open_pipes = 2;
     let mut end: Option<(RunEnd, Instant)> = None; // with the drain deadline
+    let mut stdin = if spec.interactive { None } else { child.stdin.take() };
+    let mut typist = Typist { steps: &spec.input, next: 0, searched_from: 0 };
 
     loop {
         let now = Instant::now();
@@ -592,6 +614,14 @@ fn supervise(
                         marker_stop_at = Some(Instant::now() + grace);
                     }
                 }
+                if let Some(pipe) = stdin.as_mut() {
+                    for text in typist.due(&sink.console) {
+                        let _ = sink.log.write_all(format!("\n[qemu-runner types {text:?}]\n").as_bytes());
+                        if pipe.write_all(text.as_bytes()).and_then(|()| pipe.flush()).is_err() {
+                            break;
+                        }
+                    }
+                }
             }
             Ok(Msg::Eof) => open_pipes -= 1,
             Err(RecvTimeoutError::Timeout) => {}
@@ -599,6 +629,36 @@ fn supervise(
         }
     }
     Ok(end.expect("loop ends only after QEMU is reaped").0)
+}
+
+/// Plays [`RunSpec::input`] against the console as it arrives.
+struct Typist<'a> {
+    steps: &'a [InputStep],
+    next: usize,
+    /// Console offset after the previous trigger.
+    searched_from: usize,
+}
+
+impl Typist<'_> {
+    /// The texts whose triggers the console now shows, in order.
+    fn due(&mut self, console: &[u8]) -> Vec<String> {
+        let mut texts = Vec::new();
+        while let Some(step) = self.steps.get(self.next) {
+            let haystack = &console[self.searched_from.min(console.len())..];
+            let Some(at) = find_bytes(haystack, step.after.as_bytes()) else { break };
+            self.searched_from += at + step.after.len();
+            self.next += 1;
+            texts.push(step.text.clone());
+        }
+        texts
+    }
+}
+
+fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Whether the child has exited, without reaping it.
@@ -725,6 +785,17 @@ pub fn normalize(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typing_waits_for_each_trigger_in_turn() {
+        let steps = vec![InputStep::new("sel4> ", "ps\r"), InputStep::new("sel4> ", "stats\r")];
+        let mut typist = Typist { steps: &steps, next: 0, searched_from: 0 };
+        assert!(typist.due(b"booting").is_empty());
+        assert_eq!(typist.due(b"booting\nsel4> "), vec!["ps\r".to_string()]);
+        assert!(typist.due(b"booting\nsel4> ps\nNAME").is_empty(), "the same prompt does not count twice");
+        assert_eq!(typist.due(b"booting\nsel4> ps\nNAME\nsel4> "), vec!["stats\r".to_string()]);
+        assert!(typist.due(b"booting\nsel4> ps\nNAME\nsel4> \nsel4> ").is_empty(), "no steps left");
+    }
 
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()

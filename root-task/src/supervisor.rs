@@ -28,9 +28,16 @@ pub enum Outcome {
 }
 
 pub fn supervise(system: &mut System) -> Outcome {
+    let mut announced = false;
     loop {
         if let Some(outcome) = tasks_ended(system) {
-            return outcome;
+            if !system.image.keep_running {
+                return outcome;
+            }
+            if !announced {
+                announced = true;
+                log::info!("supervisor: every task has ended; the system keeps running (interactive)");
+            }
         }
         let (info, badge) = system.fault_endpoint.recv();
         if badge as u64 & control::BADGE_BIT != 0 {

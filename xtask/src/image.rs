@@ -101,7 +101,7 @@ pub fn build(args: &BuildArgs, program: Program) -> Result<Images> {
     }
     let mut cargo = cargo_for_kernel(&board, &kernel);
     if let Some(description) = &description {
-        let system = crate::system::compile(description, &board, &kernel, !args.debug_root_task)?;
+        let system = crate::system::compile(description, &board, &kernel, !args.debug_root_task, args.interactive)?;
         println!("system `{}`: boot image {} (what was built: {})", system.name, system.boot_image.display(), system.report.display());
         cargo.env("SEL4_WASM_BOOT_IMAGE", &system.boot_image);
     }

@@ -70,6 +70,11 @@ pub struct BuildArgs {
     /// Build the root task and components without optimisations.
     #[arg(long)]
     pub debug_root_task: bool,
+    /// Keep the system running after its tasks end and let QEMU read the
+    /// terminal, to use the console shell (`ps`, `stats`, `restart NAME`);
+    /// leave QEMU with Ctrl-a x.
+    #[arg(long)]
+    pub interactive: bool,
 }
 
 /// The workspace root (xtask lives one level below it).
@@ -102,6 +107,10 @@ fn run(args: &BuildArgs, timeout: Duration) -> Result<bool> {
     let images = image::build(args, image::ROOT_TASK)?;
     let mut spec = images.run_spec(timeout, workspace_root().join("target/qemu-run.log"));
     spec.echo = true;
+    if args.interactive {
+        spec.interactive = true;
+        eprintln!("interactive: type `help` at the `sel4>` prompt; leave QEMU with Ctrl-a x");
+    }
     let outcome = qemu_runner::run(&spec)?;
     if outcome.passed() {
         eprintln!("\nsystem ended successfully after {:.1} s (console log: {})", outcome.elapsed.as_secs_f64(), outcome.log_file.display());

@@ -30,7 +30,7 @@ pub fn load(path: &Path) -> Result<SystemDescription> {
 }
 
 /// Builds the programs `description` names and writes its boot image.
-pub fn compile(description: &SystemDescription, board: &Board, kernel: &Kernel, release: bool) -> Result<CompiledSystem> {
+pub fn compile(description: &SystemDescription, board: &Board, kernel: &Kernel, release: bool, keep_running: bool) -> Result<CompiledSystem> {
     let root = workspace_root();
     let packages = program_packages()?;
     let mut by_package: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -63,7 +63,8 @@ pub fn compile(description: &SystemDescription, board: &Board, kernel: &Kernel, 
     let programs: BTreeMap<String, PathBuf> =
         description.programs().into_iter().map(|p| (p.clone(), out.join(&p))).collect();
     let wasm = crate::wasm::precompile_components(description, board)?;
-    let image = description.lower(&programs, &wasm).map_err(|report| anyhow!("{report:?}"))?;
+    let mut image = description.lower(&programs, &wasm).map_err(|report| anyhow!("{report:?}"))?;
+    image.keep_running = keep_running;
 
     let dir = root.join("target/systems").join(description.name());
     std::fs::create_dir_all(&dir)?;

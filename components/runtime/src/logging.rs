@@ -65,6 +65,7 @@ pub fn write_line(code: u8, args: fmt::Arguments<'_>) {
     let name = crate::config::name_or_unknown();
     let _ = match code {
         level::RAW => writeln!(sel4::DebugConsole, "{args}"),
+        level::TEXT => write!(sel4::DebugConsole, "{args}"),
         _ => writeln!(sel4::DebugConsole, "[{:<5} {name}] {args}", level_name(code)),
     };
 }

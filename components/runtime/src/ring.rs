@@ -85,6 +85,23 @@ impl RingProducer {
         }
     }
 
+    /// Publishes what was written and waits until the consumer has freed a
+    /// slot (returns at once if one is free).
+    pub fn wait_for_space(&mut self) -> Result<(), RingError> {
+        loop {
+            if self.ring.free_slots()? > 0 {
+                return Ok(());
+            }
+            let plan = self.ring.prepare_to_wait()?;
+            if plan.notify.is_needed() {
+                self.channel.notify();
+            }
+            if plan.decision == SleepDecision::Sleep {
+                crate::wait_for(self.channel);
+            }
+        }
+    }
+
     /// Makes everything written visible to the consumer, signalling it if it sleeps.
     pub fn publish(&mut self) {
         if self.ring.publish().is_needed() {

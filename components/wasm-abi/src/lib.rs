@@ -71,7 +71,7 @@ macro_rules! host_functions {
 
 host_functions! {
     "log" (I32, I32, I32) -> () Nothing:
-        "log(level, ptr, len): writes the UTF-8 text at ptr..ptr+len as one log line of `level` (1 error .. 5 trace), prefixed with the level and the component's name; level 0 writes the line as it is (a shell's output).";
+        "log(level, ptr, len): writes the UTF-8 text at ptr..ptr+len as one log line of `level` (1 error .. 5 trace), prefixed with the level and the component's name; level 0 writes the line as it is (a shell's output), level 6 the text exactly as it is without a line end (echo, prompts).";
     "wait" (I32) -> (I32) Nothing:
         "wait(channel): blocks until `channel` is signalled (a ring's peer, an interrupt, a notification); signals of other channels that arrive meanwhile are delivered to `notified` afterwards. Returns a status.";
     "exit" (I64) -> () Nothing:
@@ -94,6 +94,8 @@ host_functions! {
         "ring_send(ring, ptr, len): copies a message into the ring without publishing it. Returns a status (RING_FULL when full).";
     "ring_publish" (I32) -> (I32) Nothing:
         "ring_publish(ring): makes sent messages visible, signalling the consumer if it sleeps.";
+    "ring_wait_space" (I32) -> (I32) Nothing:
+        "ring_wait_space(ring): publishes what was sent and blocks until the consumer has freed a slot (it is signalled to wake this end). Returns a status.";
     "ring_recv" (I32, I32, I32) -> (I32) Nothing:
         "ring_recv(ring, ptr, capacity): copies the next message to ptr (the slot is copied once). Returns its length, or RING_EMPTY, or another negative status.";
     "ring_sleep" (I32) -> (I32) Nothing:

@@ -86,8 +86,8 @@ pub fn linker(engine: &Engine) -> Linker<HostState> {
 fn define(linker: &mut Linker<HostState>) -> Result<()> {
     linker.func_wrap(MODULE, "log", |mut caller: Caller<'_, HostState>, level: i32, ptr: i32, len: i32| -> Result<()> {
         let text = read_str(&mut caller, ptr, len)?;
-        // Levels as in `layout::console::level`: 0 raw, 1 error .. 5 trace.
-        pd_runtime::write_line(level.clamp(0, 5) as u8, format_args!("{text}"));
+        // Levels as in `layout::console::level`: 0 raw, 1 error .. 5 trace, 6 text.
+        pd_runtime::write_line(level.clamp(0, 6) as u8, format_args!("{text}"));
         Ok(())
     })?;
     linker.func_wrap(MODULE, "wait", |channel: i32| -> Result<i32> {
@@ -198,6 +198,15 @@ fn define(linker: &mut Linker<HostState>) -> Result<()> {
         };
         producer.publish();
         Ok(status::OK)
+    })?;
+    linker.func_wrap(MODULE, "ring_wait_space", |mut caller: Caller<'_, HostState>, ring: i32| -> Result<i32> {
+        let Some(Ring::Producer(producer)) = caller.data_mut().rings.get_mut(ring as u32 as usize) else {
+            return Ok(status::NO_SUCH_RING);
+        };
+        Ok(match producer.wait_for_space() {
+            Ok(()) => status::OK,
+            Err(_) => status::RING_BROKEN,
+        })
     })?;
     linker.func_wrap(MODULE, "ring_recv", |mut caller: Caller<'_, HostState>, ring: i32, ptr: i32, capacity: i32| -> Result<i32> {
         let memory = memory(&mut caller)?;

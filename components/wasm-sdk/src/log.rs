@@ -125,6 +125,12 @@ pub fn write_raw(args: fmt::Arguments<'_>) {
     unsafe { crate::sys::log(0, text.as_ptr(), text.len()) }
 }
 
+/// Writes `text` exactly as it is, without a line end (echo, prompts).
+pub fn write_text(text: &str) {
+    // SAFETY: the host reads `text.len()` bytes at `text.as_ptr()`.
+    unsafe { crate::sys::log(6, text.as_ptr(), text.len()) }
+}
+
 /// Writes a line without level or name: `raw!("{} components", n)`.
 #[macro_export]
 macro_rules! raw {

@@ -36,6 +36,7 @@ pub enum Call {
     },
     RingPublish(i32),
     RingRecv(i32),
+    RingWaitSpace(i32),
     RingSleep(i32),
     TimeNowNs,
     IoOut {
@@ -340,6 +341,16 @@ pub mod host {
                 unsafe { core::ptr::copy_nonoverlapping(message.as_ptr(), ptr, message.len()) };
                 message.len() as i32
             }
+        })
+        .unwrap_or_else(|e| e)
+    }
+
+    pub unsafe fn ring_wait_space(ring_handle: i32) -> i32 {
+        record(Call::RingWaitSpace(ring_handle));
+        // The consumer takes everything while this end waits.
+        ring(ring_handle, |r| {
+            r.in_flight = 0;
+            status::OK
         })
         .unwrap_or_else(|e| e)
     }

@@ -125,6 +125,21 @@ impl RingProducer {
         }
     }
 
+    /// [`RingProducer::send`], waiting while the ring is full until the
+    /// consumer frees a slot (the component blocks; signals of other
+    /// channels are delivered to `notified` afterwards).
+    pub fn send_blocking(&mut self, message: &[u8]) -> Result<(), Error> {
+        loop {
+            match self.send(message) {
+                Err(Error::RingFull) => {
+                    // SAFETY: the host function takes no memory.
+                    Error::check(unsafe { sys::ring_wait_space(self.ring) })?;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Makes the messages sent so far visible to the consumer, signalling
     /// it if it sleeps.
     pub fn publish(&mut self) -> Result<(), Error> {

@@ -8,6 +8,7 @@ fn main() -> miette::Result<()> {
         manifest: desc.manifest().clone(),
         programs: Vec::new(),
         wasm_modules: Vec::new(),
+        keep_running: false,
     };
     print!("{}", system_description::report(&image));
     Ok(())

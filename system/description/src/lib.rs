@@ -245,6 +245,7 @@ impl SystemDescription {
             manifest,
             programs: out,
             wasm_modules,
+            keep_running: false,
         })
     }
 

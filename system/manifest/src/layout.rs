@@ -201,6 +201,8 @@ pub mod console {
         pub const INFO: u8 = 3;
         pub const DEBUG: u8 = 4;
         pub const TRACE: u8 = 5;
+        /// Written exactly as it is, without a line end (echo, prompts).
+        pub const TEXT: u8 = 6;
     }
 }
 

@@ -17,6 +17,9 @@ pub struct BootImage {
     /// Precompiled Wasm modules, referenced by index from
     /// [`Component::wasm_module`].
     pub wasm_modules: Vec<WasmModule>,
+    /// Keep supervising after every task has ended (an interactive run with
+    /// a console shell), instead of ending the system.
+    pub keep_running: bool,
 }
 
 /// A Wasm module precompiled for the board (a `.cwasm`), mapped read-only

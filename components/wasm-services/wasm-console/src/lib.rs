@@ -1,0 +1,173 @@
+//! The system console as a Wasm component.
+//!
+//! In a system with `[console]`, every component (this one included) and
+//! the root task send their log lines over a log ring of their own
+//! (`layout::console`). The console drains them all, prefixes each line
+//! with its level and the sender's name (`[INFO  kv] ready`), and sends the
+//! text over ring [`OUTPUT`] to the serial driver, which owns the UART.
+//!
+//! Lines of one sender stay in order and are never interleaved with another
+//! sender's: a line is one ring message end to end. When the driver stops
+//! draining (it crashed and is being restarted), the console waits for it
+//! with the sender's line still in hand, so nothing it has taken is lost;
+//! senders whose own rings then fill drop lines and count them.
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+use sel4_wasm_sdk::{self as sdk, Channel, Handler, RingConsumer, RingProducer};
+use system_manifest::layout::console::{level, LOG_CHANNEL, LOG_RING_PREFIX, LOG_SLOT_SIZE};
+
+sdk::component!(init);
+
+/// The ring to the serial driver.
+pub const OUTPUT: &str = "console-tx";
+
+/// Longest formatted line: the prefix, a full log message and the line end.
+pub const LINE_BYTES: usize = 32 + 64 + LOG_SLOT_SIZE as usize;
+
+/// Formats log message `message` (level byte, then text) from `sender` as
+/// the console prints it; `None` for an empty (malformed) message.
+pub fn format_line(sender: &str, message: &[u8], out: &mut String) -> Option<()> {
+    let (&code, text) = message.split_first()?;
+    let text = core::str::from_utf8(text).unwrap_or("(not UTF-8)");
+    out.clear();
+    let name = match code {
+        level::RAW => {
+            let _ = writeln!(out, "{text}");
+            return Some(());
+        }
+        level::TEXT => {
+            out.push_str(text);
+            return Some(());
+        }
+        level::ERROR => "ERROR",
+        level::WARN => "WARN",
+        level::INFO => "INFO",
+        level::DEBUG => "DEBUG",
+        _ => "TRACE",
+    };
+    let _ = writeln!(out, "[{name:<5} {sender}] {text}");
+    Some(())
+}
+
+/// One sender's log ring.
+struct Source {
+    ring: RingConsumer,
+    /// The sender's name (the ring's name without the prefix).
+    name: String,
+}
+
+pub struct Console {
+    sources: Vec<Source>,
+    output: RingProducer,
+    line: String,
+    /// Whether the text so far ended with a line end: a line that arrives
+    /// after unfinished text (a prompt) starts on a line of its own.
+    at_line_start: bool,
+    /// Lines written to the driver, and malformed messages skipped.
+    pub lines: u64,
+    pub malformed: u64,
+}
+
+fn init() -> Console {
+    let mut sources = Vec::new();
+    for end in sdk::ring_ends() {
+        if let Some(name) = end.name().strip_prefix(LOG_RING_PREFIX).filter(|_| end.consumer) {
+            match RingConsumer::open_end(end.index) {
+                Ok(ring) => sources.push(Source { ring, name: name.into() }),
+                Err(e) => sdk::error!("log ring `{}`: {e}", end.name()),
+            }
+        }
+    }
+    let mut console = Console {
+        sources,
+        output: RingProducer::open(OUTPUT),
+        line: String::with_capacity(LINE_BYTES),
+        at_line_start: true,
+        lines: 0,
+        malformed: 0,
+    };
+    console.info_start();
+    console.drain_all();
+    console
+}
+
+impl Console {
+    fn info_start(&self) {
+        sdk::info!("console: {} log rings", self.sources.len());
+    }
+
+    /// Moves every waiting line of every sender to the driver.
+    fn drain_all(&mut self) {
+        let Console { sources, output, line, at_line_start, lines, malformed } = self;
+        for source in sources.iter_mut() {
+            let drained = source.ring.drain(|message| {
+                if format_line(&source.name, message, line).is_none() {
+                    *malformed += 1;
+                    return;
+                }
+                let is_text = message[0] == level::TEXT;
+                if !is_text && !*at_line_start {
+                    line.insert(0, '\n');
+                }
+                if !line.is_empty() {
+                    *at_line_start = line.ends_with('\n');
+                }
+                // Waits while the driver's ring is full: the line is never dropped here.
+                match output.send_blocking(line.as_bytes()) {
+                    Ok(()) => *lines += 1,
+                    Err(e) => sdk::error!("console output ring: {e}"),
+                }
+            });
+            if let Err(e) = drained {
+                sdk::error!("log ring of `{}`: {e}", source.name);
+            }
+            // Publish per sender: the driver starts on the first lines while
+            // the console reads the next ring.
+            let _ = output.publish();
+        }
+    }
+}
+
+impl Handler for Console {
+    fn notified(&mut self, channel: Channel) {
+        if channel.id() == LOG_CHANNEL || channel == self.output.channel() {
+            self.drain_all();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(sender: &str, message: &[u8]) -> Option<String> {
+        let mut out = String::new();
+        format_line(sender, message, &mut out).map(|()| out)
+    }
+
+    #[test]
+    fn lines_carry_level_and_sender() {
+        assert_eq!(line("kv", b"\x03ready").as_deref(), Some("[INFO  kv] ready\n"));
+        assert_eq!(line("uart", b"\x01boom").as_deref(), Some("[ERROR uart] boom\n"));
+        assert_eq!(line("x", b"\x02w").as_deref(), Some("[WARN  x] w\n"));
+        assert_eq!(line("root-task", b"\x05t").as_deref(), Some("[TRACE root-task] t\n"));
+    }
+
+    #[test]
+    fn raw_and_text_are_unprefixed() {
+        assert_eq!(line("shell", b"\x00  kv running").as_deref(), Some("  kv running\n"));
+        assert_eq!(line("shell", b"\x06sel4> ").as_deref(), Some("sel4> "));
+    }
+
+    #[test]
+    fn malformed_messages_are_reported() {
+        assert_eq!(line("x", b""), None);
+        assert_eq!(line("x", b"\x03\xff\xfe").as_deref(), Some("[INFO  x] (not UTF-8)\n"));
+    }
+}
