@@ -20,6 +20,10 @@ pub const MODULE: &str = "sel4_wasm_v1";
 /// Version of this ABI.
 pub const VERSION: u32 = 1;
 
+/// Channel ids are below this (the badge layout of the kernel we run on:
+/// `system_manifest::layout::MAX_CHANNELS`).
+pub const MAX_CHANNEL_IDS: u8 = 27;
+
 /// Largest message of a protected call: 120 message registers of 8 bytes.
 pub const MAX_MESSAGE_BYTES: usize = 120 * 8;
 
@@ -78,6 +82,8 @@ host_functions! {
         "exit(code): ends the component (0 = success); never returns.";
     "channel_by_peer" (I32, I32) -> (I32) Nothing:
         "channel_by_peer(ptr, len): the id of the channel to the component named by the text, or a negative status.";
+    "channel_info" (I32, I32, I32) -> (I64) Nothing:
+        "channel_info(channel, ptr, capacity): what channel id `channel` is: copies the peer's name to ptr and returns (kind << 32) | name_len, kind 0 caller, 1 callee, 2 notification; NO_SUCH_CHANNEL if the component has no such channel.";
     "channel_call" (I32, I64, I32, I32, I32, I32) -> (I64) Nothing:
         "channel_call(channel, label, request_ptr, request_len, reply_ptr, reply_capacity): a protected call; the reply's bytes are copied to reply_ptr. Returns (reply_label << 32) | reply_len, or a negative status.";
     "channel_notify" (I32) -> (I32) Nothing:

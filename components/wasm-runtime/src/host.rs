@@ -103,6 +103,23 @@ fn define(linker: &mut Linker<HostState>) -> Result<()> {
         let config = pd_runtime::config();
         Ok(config.channels.iter().find(|c| c.peer.as_str() == peer).map_or(status::NO_SUCH_CHANNEL, |c| c.id as i32))
     })?;
+    linker.func_wrap(MODULE, "channel_info", |mut caller: Caller<'_, HostState>, channel: i32, ptr: i32, capacity: i32| -> Result<i64> {
+        let Some(end) = pd_runtime::config().channels.iter().find(|c| i32::from(c.id) == channel) else {
+            return Ok(status::NO_SUCH_CHANNEL as i64);
+        };
+        let kind = match end.kind {
+            system_manifest::ArchivedChannelEndKind::Caller { .. } => 0i64,
+            system_manifest::ArchivedChannelEndKind::Callee => 1,
+            system_manifest::ArchivedChannelEndKind::Notification { .. } => 2,
+        };
+        let name = end.peer.as_bytes();
+        let memory = memory(&mut caller)?;
+        let data = memory.data_mut(&mut caller);
+        let target = range(data.len(), ptr, capacity)?;
+        let copied = name.len().min(target.len());
+        data[target.start..target.start + copied].copy_from_slice(&name[..copied]);
+        Ok((kind << 32) | name.len() as i64)
+    })?;
     linker.func_wrap(
         MODULE,
         "channel_call",
@@ -309,3 +326,6 @@ fn mmio_address(window: i32, offset: i32) -> Option<usize> {
     let offset = offset as u32 as u64;
     (offset % 4 == 0 && offset + 4 <= window.bytes.to_native()).then(|| (window.vaddr.to_native() + offset) as usize)
 }
+
+// Guests learn the channel-id range from the ABI crate; it must be the layout's.
+const _: () = assert!(wasm_abi::MAX_CHANNEL_IDS == system_manifest::layout::MAX_CHANNELS);

@@ -120,6 +120,28 @@ impl Channel {
         Channel(id as u8)
     }
 
+    /// What this channel is, and its peer; `None` if the component has no
+    /// such channel.
+    pub fn info(self) -> Option<ChannelInfo> {
+        let mut peer = [0u8; PEER_NAME_BYTES];
+        // SAFETY: the host writes at most `PEER_NAME_BYTES` bytes to `peer`.
+        let info = unsafe { sys::channel_info(self.id() as i32, peer.as_mut_ptr(), PEER_NAME_BYTES) };
+        if info < 0 {
+            return None;
+        }
+        let kind = match info >> 32 {
+            0 => ChannelKind::Caller,
+            1 => ChannelKind::Callee,
+            _ => ChannelKind::Notification,
+        };
+        Some(ChannelInfo { channel: self, kind, peer, peer_len: (info & 0xffff_ffff) as usize })
+    }
+
+    /// Every channel of this component, by id.
+    pub fn all() -> impl Iterator<Item = ChannelInfo> {
+        (0..wasm_abi::MAX_CHANNEL_IDS).filter_map(|id| Channel::new(id).info())
+    }
+
     pub const fn id(self) -> u8 {
         self.0
     }
@@ -285,5 +307,35 @@ mod tests {
             mock::calls().last(),
             Some(Call::Log { level: 2, .. })
         ));
+    }
+}
+
+/// Longest peer name [`Channel::info`] reports in full.
+pub const PEER_NAME_BYTES: usize = 64;
+
+/// What a channel is to this component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelKind {
+    /// This component calls the peer.
+    Caller,
+    /// The peer calls this component.
+    Callee,
+    /// Signals both ways.
+    Notification,
+}
+
+/// A channel as [`Channel::info`] describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelInfo {
+    pub channel: Channel,
+    pub kind: ChannelKind,
+    peer: [u8; PEER_NAME_BYTES],
+    peer_len: usize,
+}
+
+impl ChannelInfo {
+    /// The component at the other end (cut at [`PEER_NAME_BYTES`]).
+    pub fn peer(&self) -> &str {
+        core::str::from_utf8(&self.peer[..self.peer_len.min(PEER_NAME_BYTES)]).unwrap_or("")
     }
 }

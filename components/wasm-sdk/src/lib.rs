@@ -52,6 +52,7 @@ mod channel;
 pub mod component;
 mod device;
 mod error;
+pub mod hal;
 pub mod log;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod mock;
@@ -59,7 +60,7 @@ mod ring;
 mod rt;
 mod sys;
 
-pub use channel::{Channel, Reply};
+pub use channel::{Channel, ChannelInfo, ChannelKind, Reply, PEER_NAME_BYTES};
 pub use component::Handler;
 pub use device::{DeviceWindow, IoPorts, Irq};
 pub use error::{CallError, Error, RingError};

@@ -28,6 +28,7 @@ pub enum Call {
         reply_capacity: usize,
     },
     ChannelNotify(i32),
+    ChannelInfo(i32),
     RingOpen(String),
     RingChannel(i32),
     RingSend {
@@ -136,6 +137,8 @@ pub struct State {
     /// none is left, SERVER_DIED. As the runtime does, the reply is padded
     /// with zeros to whole 8-byte words, then cut to the reply capacity.
     pub call_replies: VecDeque<Result<(u64, Vec<u8>), i32>>,
+    /// `channel_info` answers: (channel, kind, peer).
+    pub channel_infos: Vec<(i32, i64, String)>,
     /// What `channel_notify` returns.
     pub notify_status: i32,
     pub rings: Vec<MockRing>,
@@ -276,6 +279,19 @@ pub mod host {
             Some(Err(status)) => status as i64,
             None => status::SERVER_DIED as i64,
         }
+    }
+
+    pub unsafe fn channel_info(channel: i32, ptr: *mut u8, capacity: usize) -> i64 {
+        record(Call::ChannelInfo(channel));
+        with(|s| match s.channel_infos.iter().find(|(c, _, _)| *c == channel) {
+            Some((_, kind, peer)) => {
+                let n = peer.len().min(capacity);
+                // SAFETY: as the import's: `ptr` has `capacity` bytes.
+                unsafe { core::ptr::copy_nonoverlapping(peer.as_ptr(), ptr, n) };
+                (kind << 32) | peer.len() as i64
+            }
+            None => status::NO_SUCH_CHANNEL as i64,
+        })
     }
 
     pub unsafe fn channel_notify(channel: i32) -> i32 {

@@ -24,6 +24,7 @@ unsafe extern "C" {
         reply_capacity: usize,
     ) -> i64;
     pub fn channel_notify(channel: i32) -> i32;
+    pub fn channel_info(channel: i32, ptr: *mut u8, capacity: usize) -> i64;
     pub fn ring_open(ptr: *const u8, len: usize) -> i32;
     pub fn ring_channel(ring: i32) -> i32;
     pub fn ring_send(ring: i32, ptr: *const u8, len: usize) -> i32;

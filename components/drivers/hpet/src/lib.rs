@@ -159,7 +159,9 @@ impl<R: Registers> Hpet<R> {
         self.legacy_capable
     }
 
-    /// False for an HPET whose main counter is only 32 bits wide.
+    /// False for an HPET whose main counter is only 32 bits wide. Deadlines
+    /// assume a 64-bit counter (every HPET in QEMU and current chipsets has
+    /// one); on a 32-bit counter they are good for one wrap only.
     pub fn counter_is_64bit(&self) -> bool {
         self.counter_64bit
     }

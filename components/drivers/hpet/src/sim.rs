@@ -136,10 +136,11 @@ impl SimHpet {
 
     /// Moves the counter on by the ticks in `ns` (if ENABLE is set); fractions of a tick carry over.
     pub fn advance_ns(&mut self, ns: u64) {
-        let fs = self.leftover_fs + ns * 1_000_000;
-        let period = u64::from(self.period_fs);
-        self.leftover_fs = fs % period;
-        self.advance_ticks(fs / period);
+        let fs = u128::from(self.leftover_fs) + u128::from(ns) * 1_000_000;
+        let period = u128::from(self.period_fs);
+        // The remainder is below the period, a u32.
+        self.leftover_fs = (fs % period) as u64;
+        self.advance_ticks(u64::try_from(fs / period).unwrap_or(u64::MAX));
     }
 
     /// Sets the counter without firing anything, as software may while the counter is halted.

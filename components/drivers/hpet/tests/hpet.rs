@@ -203,6 +203,15 @@ fn now_ns_does_not_overflow_for_centuries() {
 }
 
 #[test]
+fn simulated_counter_advances_by_years_without_overflow() {
+    let mut hpet = enabled_qemu_hpet();
+    const NS_PER_YEAR: u64 = 365 * 24 * 3600 * 1_000_000_000;
+    hpet.registers().advance_ns(100 * NS_PER_YEAR);
+    assert_eq!(hpet.now_ns(), 100 * NS_PER_YEAR);
+    assert_eq!(hpet.counter(), 100 * NS_PER_YEAR / 10);
+}
+
+#[test]
 fn conversions_saturate() {
     let slow = Hpet::new(SimHpet::new(reg::MAX_PERIOD_FS, 3, 1 << 2)).unwrap();
     assert_eq!(slow.ticks_to_ns(u64::MAX), u64::MAX);

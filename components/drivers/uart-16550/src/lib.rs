@@ -171,7 +171,9 @@ impl<R: Registers> Uart16550<R> {
         if !self.scratch_register_works() {
             return Err(InitError::NotPresent);
         }
-        // Quiet the device while it is reprogrammed.
+        // DLAB clear first (a previous owner may have left it set, making
+        // offset 1 the divisor), then quiet the device while it is reprogrammed.
+        self.regs.write(reg::LCR, reg::LCR_8N1);
         self.regs.write(reg::IER_DLM, 0);
         self.regs.write(reg::LCR, reg::LCR_DLAB);
         let [low, high] = divisor.to_le_bytes();

@@ -53,6 +53,23 @@ fn init_clears_stale_receive_data_and_errors() {
 }
 
 #[test]
+fn init_works_when_a_previous_owner_left_dlab_set() {
+    let mut sim = SimUart::new();
+    sim.write(reg::LCR, reg::LCR_DLAB);
+    sim.write(reg::IER_DLM, 0x12);
+    let mut uart = Uart16550::new(sim);
+    uart.init(&Config {
+        baud: 9_600,
+        receive_interrupt: true,
+    })
+    .unwrap();
+    let sim = uart.registers();
+    assert_eq!(sim.divisor(), 12);
+    assert_eq!(sim.line_control(), reg::LCR_8N1);
+    assert_eq!(sim.interrupt_enable(), reg::IER_RECEIVED_DATA);
+}
+
+#[test]
 fn bad_baud_is_rejected_without_touching_the_device() {
     for baud in [0, 7, 100_000, 115_201, 230_400] {
         let mut uart = Uart16550::new(SimUart::new());
