@@ -96,6 +96,10 @@ pub struct RunSpec {
     /// shows `after` (searched after where the previous step's text was
     /// seen), then writes `text` to QEMU's stdin. Ignored when `interactive`.
     pub input: Vec<InputStep>,
+    /// End the run (as passed, unless a failure marker appeared) as soon as
+    /// every `expect` line has appeared, instead of waiting for QEMU to
+    /// exit: for systems that keep running.
+    pub stop_when_expected: bool,
 }
 
 /// One step of [`RunSpec::input`].
@@ -135,6 +139,7 @@ impl RunSpec {
             marker_grace: Some(DEFAULT_MARKER_GRACE),
             interactive: false,
             input: Vec::new(),
+            stop_when_expected: false,
         }
     }
 }
@@ -543,6 +548,9 @@ enum Stop {
     Timeout,
     /// We killed it a grace period after a failure marker.
     Marker,
+    /// We stopped it once every expected line had appeared
+    /// ([`RunSpec::stop_when_expected`]).
+    Expected,
 }
 
 struct RunEnd {
@@ -567,6 +575,7 @@ fn supervise(
     let mut end: Option<(RunEnd, Instant)> = None; // with the drain deadline
     let mut stdin = if spec.interactive { None } else { child.stdin.take() };
     let mut typist = Typist { steps: &spec.input, next: 0, searched_from: 0 };
+    let mut expected_seen = false;
 
     loop {
         let now = Instant::now();
@@ -577,6 +586,8 @@ fn supervise(
                 Some(Stop::Timeout)
             } else if marker_stop_at.is_some_and(|t| now >= t) {
                 Some(Stop::Marker)
+            } else if expected_seen {
+                Some(Stop::Expected)
             } else {
                 None
             };
@@ -613,6 +624,9 @@ fn supervise(
                     if let Some(grace) = spec.marker_grace {
                         marker_stop_at = Some(Instant::now() + grace);
                     }
+                }
+                if spec.stop_when_expected && which == Stream::Console && !spec.interactive {
+                    expected_seen = missing_in_order(&normalize(&sink.console), &spec.expect).is_empty();
                 }
                 if let Some(pipe) = stdin.as_mut() {
                     for text in typist.due(&sink.console) {
@@ -726,6 +740,9 @@ fn judge(spec: &RunSpec, console: &str, run: &RunEnd) -> Verdict {
         });
     }
     let code = run.status.code();
+    if run.stop == Stop::Expected {
+        return Verdict::Passed;
+    }
     if code != Some(spec.success_status) {
         return Verdict::Failed(Failure::ExitStatus { status: code });
     }

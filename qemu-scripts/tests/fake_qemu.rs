@@ -435,3 +435,28 @@ fn cli_success_status_option_is_used() {
     );
     assert_eq!(cli(&fake, &["-q"]).status.code(), Some(1));
 }
+
+#[test]
+fn typed_input_reaches_the_guest_after_its_prompt() {
+    // A "guest" that prompts, reads a line and answers it, then keeps running.
+    let mut fake = Fake::new("printf 'sel4> '\nread line\necho \"you typed: $line\"\nsleep 30");
+    fake.spec.input = vec![qemu_runner::InputStep::new("sel4> ", "ps\n")];
+    fake.spec.expect = vec!["you typed: ps".into()];
+    fake.spec.stop_when_expected = true;
+    let start = Instant::now();
+    let outcome = fake.run();
+    assert!(outcome.passed(), "{}", outcome.report());
+    assert!(start.elapsed() < Duration::from_secs(8), "stopped once the answer appeared, not at the timeout");
+    assert!(fake.log().contains("[qemu-runner types \"ps\\n\"]"), "the log shows what was typed");
+}
+
+#[test]
+fn a_guest_that_never_answers_fails_at_the_timeout() {
+    let mut fake = Fake::new("printf 'sel4> '\nsleep 30");
+    fake.spec.input = vec![qemu_runner::InputStep::new("sel4> ", "ps\n")];
+    fake.spec.expect = vec!["NAME".into()];
+    fake.spec.stop_when_expected = true;
+    fake.spec.timeout = Duration::from_secs(2);
+    let outcome = fake.run();
+    assert!(matches!(failure(&outcome), Failure::Timeout { .. }), "{}", outcome.report());
+}

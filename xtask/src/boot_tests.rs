@@ -34,7 +34,27 @@ struct BootTest {
     system: &'static str,
     timeout: Duration,
     expect: Expect,
+    /// Kernel profile of the board (`debug` unless the test is about another).
+    kernel_profile: &'static str,
+    /// Build the image as `cargo xtask run --interactive` does: the system
+    /// keeps running after its tasks end; the test ends once every expected
+    /// line has appeared.
+    interactive: bool,
+    /// Typed into the serial console: (wait for this text, then type this).
+    input: &'static [(&'static str, &'static str)],
 }
+
+/// The options most tests use: debug kernel, not interactive, no input.
+const PLAIN: BootTest = BootTest {
+    name: "",
+    program: image::ROOT_TASK,
+    system: system::DEFAULT_SYSTEM,
+    timeout: Duration::from_secs(60),
+    expect: Expect::Timeout,
+    kernel_profile: "debug",
+    interactive: false,
+    input: &[],
+};
 
 const SELF_CHECK: &[&str] = &[
     "seL4 kernel 5.0.0 booted the sel4-wasm root task",
@@ -54,6 +74,7 @@ const BOOT_TESTS: &[BootTest] = &[
         system: system::DEFAULT_SYSTEM,
         timeout: Duration::from_secs(60),
         expect: Expect::Pass(SELF_CHECK),
+        ..PLAIN
     },
     BootTest {
         name: "default_system_runs_wasm_services_rings_and_a_trap",
@@ -76,6 +97,7 @@ const BOOT_TESTS: &[BootTest] = &[
             "supervisor: `crasher` reached its limit of 1 restarts; stopped",
             "root task finished: all tasks ended",
         ]),
+        ..PLAIN
     },
     BootTest {
         name: "native_system_shows_calls_fault_restart_and_ends",
@@ -96,6 +118,7 @@ const BOOT_TESTS: &[BootTest] = &[
             "crasher          stopped      restarts  2  faults  3",
             "root task finished: all tasks ended",
         ]),
+        ..PLAIN
     },
     BootTest {
         name: "ring_transfers_100000_messages_none_lost_duplicated_or_reordered",
@@ -108,6 +131,7 @@ const BOOT_TESTS: &[BootTest] = &[
             "[INFO  producer] sent 100000 messages over ring `numbers`",
             "supervisor: component `producer` exited with code 0",
         ]),
+        ..PLAIN
     },
     BootTest {
         name: "isolation_faults_are_contained_and_others_keep_running",
@@ -136,6 +160,7 @@ const BOOT_TESTS: &[BootTest] = &[
             "server           running      restarts  0  faults  0",
             "root task finished: all tasks ended",
         ]),
+        ..PLAIN
     },
     BootTest {
         name: "confinement_cspace_holds_only_grants_and_ungranted_slots_fault",
@@ -156,6 +181,7 @@ const BOOT_TESTS: &[BootTest] = &[
             "supervisor: stopped `cap-prober` (restart policy: stop)",
             "root task finished: all tasks ended",
         ]),
+        ..PLAIN
     },
     BootTest {
         name: "restart_policies_and_callers_of_a_dying_server",
@@ -177,6 +203,7 @@ const BOOT_TESTS: &[BootTest] = &[
             "flaky            stopped      restarts  1  faults  2",
             "root task finished: all tasks ended",
         ]),
+        ..PLAIN
     },
     BootTest {
         name: "halt_system_policy_ends_the_system_with_failure",
@@ -188,6 +215,7 @@ const BOOT_TESTS: &[BootTest] = &[
             "faulted and its policy is halt-system: halting the system",
             "root task failed: halted by a fault of `halter` (restart policy halt-system)",
         ]),
+        ..PLAIN
     },
     BootTest {
         name: "device_memory_grant_reads_the_hpet",
@@ -199,6 +227,7 @@ const BOOT_TESTS: &[BootTest] = &[
             "supervisor: component `hpet-reader` exited with code 0",
             "root task finished: all tasks ended",
         ]),
+        ..PLAIN
     },
     BootTest {
         name: "untyped_exhaustion_names_the_component_and_boots_nothing",
@@ -206,6 +235,7 @@ const BOOT_TESTS: &[BootTest] = &[
         system: "systems/tests/out-of-memory.toml",
         timeout: Duration::from_secs(60),
         expect: Expect::Fail(&["root task failed: building component `hog`: out of untyped memory making heap frames"]),
+        ..PLAIN
     },
     BootTest {
         name: "wasm_server_answers_a_native_client",
@@ -222,6 +252,7 @@ const BOOT_TESTS: &[BootTest] = &[
             "supervisor: component `client` exited with code 0",
             "root task finished: all tasks ended",
         ]),
+        ..PLAIN
     },
     BootTest {
         name: "wasm_components_call_wasm_components",
@@ -236,6 +267,7 @@ const BOOT_TESTS: &[BootTest] = &[
             "supervisor: component `client` exited with code 0",
             "root task finished: all tasks ended",
         ]),
+        ..PLAIN
     },
     BootTest {
         name: "wasm_traps_and_runaways_are_stopped_and_others_keep_running",
@@ -254,6 +286,7 @@ const BOOT_TESTS: &[BootTest] = &[
             "server           running      restarts  0  faults  0",
             "root task finished: all tasks ended",
         ]),
+        ..PLAIN
     },
     BootTest {
         name: "wasm_device_access_works_where_granted_and_is_refused_elsewhere",
@@ -269,6 +302,53 @@ const BOOT_TESTS: &[BootTest] = &[
             "supervisor: component `client` exited with code 0",
             "root task finished: all tasks ended",
         ]),
+        ..PLAIN
+    },
+    BootTest {
+        name: "console_shell_answers_ps_stats_and_restart_typed_at_the_serial_console",
+        system: system::DEFAULT_SYSTEM,
+        timeout: Duration::from_secs(120),
+        interactive: true,
+        input: &[
+            ("the system keeps running", "ps\r"),
+            ("sel4> ", "stats calculator\r"),
+            ("sel4> ", "restart kv\r"),
+            ("sel4> ", "ps\r"),
+        ],
+        expect: Expect::Pass(&[
+            "supervisor: every task has ended; the system keeps running (interactive)",
+            // Typed characters are echoed by the shell through the driver.
+            "ps\n",
+            "NAME             STATE        RESTARTS FAULTS",
+            "serial           running             0      0",
+            "client           exited (0)          0      0",
+            "crasher          stopped             1      2",
+            "stats calculator\n",
+            "calculator:",
+            "ch  0 client       calls in   1005",
+            "restart kv\n",
+            "control: `shell` asks to restart `kv`",
+            "supervisor: restarted `kv`",
+            "restarted `kv`",
+            "[INFO  kv] key-value store ready",
+            "ps\n",
+            "kv               running             1      0",
+        ]),
+        ..PLAIN
+    },
+    BootTest {
+        name: "timer_driver_in_wasm_wakes_clients_within_tolerance",
+        system: "systems/tests/timer.toml",
+        expect: Expect::Pass(&[
+            "[INFO  timer] HPET: 3 timers, period 10000000 fs (100 MHz); serving 1 clients",
+            "timeout 50000 us: woke",
+            "embedded-hal delay_ms(10) took",
+            "cancelled timeout: pending true, next wake-up after",
+            "timer accuracy: 6 timeouts and a delay within 10 ms of their deadlines, never early",
+            "supervisor: component `client` exited with code 0",
+            "root task finished: all tasks ended",
+        ]),
+        ..PLAIN
     },
     BootTest {
         name: "harness_fails_a_panicking_guest_and_shows_the_message",
@@ -276,6 +356,7 @@ const BOOT_TESTS: &[BootTest] = &[
         system: system::DEFAULT_SYSTEM,
         timeout: Duration::from_secs(60),
         expect: Expect::Panic("deliberate panic to test the boot test harness"),
+        ..PLAIN
     },
     BootTest {
         name: "harness_stops_a_hanging_guest_at_the_timeout",
@@ -283,10 +364,11 @@ const BOOT_TESTS: &[BootTest] = &[
         system: system::DEFAULT_SYSTEM,
         timeout: Duration::from_secs(5),
         expect: Expect::Timeout,
+        ..PLAIN
     },
 ];
 
-pub fn run_all(host: bool, qemu: bool, board: &str) -> Result<bool> {
+pub fn run_all(host: bool, qemu: bool, board: &str, filter: Option<&str>) -> Result<bool> {
     // Host tests use the kernel's generators too (python3 modules, gcc).
     crate::setup::ensure()?;
     let mut passed = 0;
@@ -331,7 +413,7 @@ pub fn run_all(host: bool, qemu: bool, board: &str) -> Result<bool> {
     }
     if qemu {
         println!("== QEMU boot tests on board {board}");
-        for test in BOOT_TESTS {
+        for test in BOOT_TESTS.iter().filter(|t| filter.is_none_or(|f| t.name.contains(f))) {
             match run_boot_test(test, board) {
                 Ok(true) => {
                     println!("test {} ... ok", test.name);
@@ -355,6 +437,8 @@ pub fn run_all(host: bool, qemu: bool, board: &str) -> Result<bool> {
 fn run_boot_test(test: &BootTest, board: &str) -> Result<bool> {
     let mut args = debug_build_args(board);
     args.system = test.system.into();
+    args.kernel_profile = test.kernel_profile.into();
+    args.interactive = test.interactive;
     let images = image::build(&args, test.program)?;
     let log = workspace_root().join("target/boot-tests").join(format!("{}.log", test.name));
     let mut spec = images.run_spec(test.timeout, log);
@@ -362,6 +446,8 @@ fn run_boot_test(test: &BootTest, board: &str) -> Result<bool> {
     if let Expect::Pass(lines) | Expect::Fail(lines) = test.expect {
         spec.expect = lines.iter().map(|s| s.to_string()).collect();
     }
+    spec.input = test.input.iter().map(|(after, text)| qemu_runner::InputStep::new(*after, *text)).collect();
+    spec.stop_when_expected = test.interactive;
     let outcome = qemu_runner::run(&spec)?;
     let ok = judge(&test.expect, &outcome);
     if !ok {

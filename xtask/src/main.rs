@@ -53,6 +53,9 @@ enum Command {
         qemu_only: bool,
         #[arg(long, default_value = "qemu-x86_64")]
         board: String,
+        /// Only the QEMU boot tests whose name contains this text.
+        #[arg(long)]
+        filter: Option<String>,
     },
 }
 
@@ -91,7 +94,7 @@ fn main() -> ExitCode {
             true
         }),
         Command::Run { build, timeout } => run(&build, Duration::from_secs(timeout)),
-        Command::Test { host_only, qemu_only, board } => boot_tests::run_all(!qemu_only, !host_only, &board),
+        Command::Test { host_only, qemu_only, board, filter } => boot_tests::run_all(!qemu_only, !host_only, &board, filter.as_deref()),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -96,6 +96,7 @@ impl<R: Registers> SerialDriver<R> {
 
     /// Programs the UART and writes what is already queued.
     pub fn start(&mut self) {
+
         let config = Config { receive_interrupt: self.input.is_some(), ..Config::default() };
         if let Err(e) = self.uart.init(&config) {
             panic!("COM1 ({COM1:#x}): {e:?}");
@@ -127,6 +128,7 @@ impl<R: Registers> SerialDriver<R> {
                 break;
             }
             self.received += n as u64;
+
             match &mut self.input {
                 Some(input) => {
                     if input.send(&buffer[..n]).is_err() {

@@ -165,7 +165,7 @@ pub struct Shell {
 }
 
 fn init() -> Shell {
-    let shell = Shell {
+    let mut shell = Shell {
         input: RingConsumer::open(INPUT),
         control: Channel::new(control::CHANNEL),
         editor: LineEditor::default(),
@@ -173,6 +173,9 @@ fn init() -> Shell {
     };
     sdk::raw!("shell: type `help` for commands");
     sdk::log::write_text(PROMPT);
+    // Take what was typed before the shell ran, and tell the serial driver
+    // that this end sleeps: from then on it signals each arrival.
+    shell.read_input();
     shell
 }
 
@@ -254,6 +257,14 @@ impl Shell {
         Ok(())
     }
 
+    fn read_input(&mut self) {
+        let mut typed: Vec<u8> = Vec::new();
+        if let Err(e) = self.input.drain(|bytes| typed.extend_from_slice(bytes)) {
+            sdk::error!("input ring: {e}");
+        }
+        self.typed(&typed);
+    }
+
     fn typed(&mut self, bytes: &[u8]) {
         for &byte in bytes {
             match self.editor.key(byte) {
@@ -276,14 +287,9 @@ impl Shell {
 
 impl Handler for Shell {
     fn notified(&mut self, channel: Channel) {
-        if channel != self.input.channel() {
-            return;
+        if channel == self.input.channel() {
+            self.read_input();
         }
-        let mut typed: Vec<u8> = Vec::new();
-        if let Err(e) = self.input.drain(|bytes| typed.extend_from_slice(bytes)) {
-            sdk::error!("input ring: {e}");
-        }
-        self.typed(&typed);
     }
 }
 
