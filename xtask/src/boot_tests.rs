@@ -313,7 +313,8 @@ const BOOT_TESTS: &[BootTest] = &[
             ("the system keeps running", "ps\r"),
             ("sel4> ", "stats calculator\r"),
             ("sel4> ", "restart kv\r"),
-            ("sel4> ", "ps\r"),
+            // Once the restarted store is up again.
+            ("[INFO  kv] key-value store ready", "ps\r"),
         ],
         expect: Expect::Pass(&[
             "supervisor: every task has ended; the system keeps running (interactive)",

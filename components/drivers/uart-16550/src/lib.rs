@@ -92,6 +92,33 @@ pub struct Config {
     pub baud: u32,
     /// Enable the received-data-available interrupt.
     pub receive_interrupt: bool,
+    /// Bytes in the receive FIFO that raise the interrupt; fewer bytes
+    /// raise it after four character times (the character timeout).
+    pub receive_trigger: ReceiveTrigger,
+}
+
+/// The receive FIFO's interrupt trigger level (FCR bits 7:6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiveTrigger {
+    /// Every byte interrupts: lowest latency, most interrupts.
+    One,
+    Four,
+    /// Eight bytes, or the character timeout: typing interrupts about once
+    /// per burst instead of once per byte.
+    Eight,
+    Fourteen,
+}
+
+impl ReceiveTrigger {
+    /// FCR bits 7:6.
+    pub const fn fcr_bits(self) -> u8 {
+        match self {
+            ReceiveTrigger::One => 0b00 << 6,
+            ReceiveTrigger::Four => 0b01 << 6,
+            ReceiveTrigger::Eight => 0b10 << 6,
+            ReceiveTrigger::Fourteen => 0b11 << 6,
+        }
+    }
 }
 
 impl Default for Config {
@@ -99,6 +126,7 @@ impl Default for Config {
         Config {
             baud: BASE_BAUD,
             receive_interrupt: true,
+            receive_trigger: ReceiveTrigger::One,
         }
     }
 }
@@ -180,10 +208,9 @@ impl<R: Registers> Uart16550<R> {
         self.regs.write(reg::RBR_THR_DLL, low);
         self.regs.write(reg::IER_DLM, high);
         self.regs.write(reg::LCR, reg::LCR_8N1);
-        // Trigger level 1 byte: lowest receive latency, no reliance on the character timeout.
         self.regs.write(
             reg::IIR_FCR,
-            reg::FCR_ENABLE | reg::FCR_CLEAR_RX | reg::FCR_CLEAR_TX,
+            reg::FCR_ENABLE | reg::FCR_CLEAR_RX | reg::FCR_CLEAR_TX | config.receive_trigger.fcr_bits(),
         );
         self.regs
             .write(reg::MCR, reg::MCR_DTR | reg::MCR_RTS | reg::MCR_OUT2);

@@ -35,6 +35,7 @@ fn init_programs_the_divisor_for_slower_rates() {
         let mut uart = initialised(Config {
             baud,
             receive_interrupt: false,
+            ..Config::default()
         });
         assert_eq!(uart.registers().divisor(), divisor, "baud {baud}");
         assert_eq!(uart.registers().interrupt_enable(), 0);
@@ -61,6 +62,7 @@ fn init_works_when_a_previous_owner_left_dlab_set() {
     uart.init(&Config {
         baud: 9_600,
         receive_interrupt: true,
+        ..Config::default()
     })
     .unwrap();
     let sim = uart.registers();
@@ -76,7 +78,8 @@ fn bad_baud_is_rejected_without_touching_the_device() {
         assert_eq!(
             uart.init(&Config {
                 baud,
-                receive_interrupt: true
+                receive_interrupt: true,
+                ..Config::default()
             }),
             Err(InitError::BadBaud { baud })
         );
@@ -198,6 +201,7 @@ fn no_receive_interrupt_when_not_enabled() {
     let mut uart = initialised(Config {
         baud: 115_200,
         receive_interrupt: false,
+        ..Config::default()
     });
     uart.registers().inject(b"k");
     assert_eq!(uart.pending_interrupt(), None);

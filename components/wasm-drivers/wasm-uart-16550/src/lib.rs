@@ -17,7 +17,7 @@
 #![cfg_attr(not(test), no_std)]
 
 use sel4_wasm_sdk::{self as sdk, Channel, Handler, IoPorts, Irq, RingConsumer, RingProducer};
-use uart_16550::{Config, Registers, Uart16550};
+use uart_16550::{Config, ReceiveTrigger, Registers, Uart16550};
 
 #[cfg(feature = "component")]
 sdk::component!(init);
@@ -97,7 +97,9 @@ impl<R: Registers> SerialDriver<R> {
     /// Programs the UART and writes what is already queued.
     pub fn start(&mut self) {
 
-        let config = Config { receive_interrupt: self.input.is_some(), ..Config::default() };
+        // Eight bytes or the character timeout: a burst of typing is one or
+        // two interrupts rather than one per byte.
+        let config = Config { receive_interrupt: self.input.is_some(), receive_trigger: ReceiveTrigger::Eight, ..Config::default() };
         if let Err(e) = self.uart.init(&config) {
             panic!("COM1 ({COM1:#x}): {e:?}");
         }
