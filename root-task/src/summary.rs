@@ -32,6 +32,14 @@ pub fn print(bootinfo: &BootInfo) {
     let empty = bootinfo.empty();
     log::info!("seL4 kernel {} booted the sel4-wasm root task", sel4_root_task::sel4::KERNEL_VERSION);
     log::info!(
+        "kernel build: {}",
+        if sel4_root_task::sel4::DEBUG_BUILD {
+            "debug (debug syscalls, kernel console)"
+        } else {
+            "release (no debug syscalls, no kernel console: all output comes from user level)"
+        }
+    );
+    log::info!(
         "untyped memory: {} KiB RAM in {} untypeds (largest 2^{} bytes), {} device untypeds, {} untypeds in all",
         t.ram_bytes / 1024,
         t.ram_count,

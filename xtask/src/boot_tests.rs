@@ -352,6 +352,65 @@ const BOOT_TESTS: &[BootTest] = &[
         ..PLAIN
     },
     BootTest {
+        name: "release_kernel_default_system_prints_through_the_wasm_serial_driver",
+        system: system::DEFAULT_SYSTEM,
+        kernel_profile: "release",
+        timeout: Duration::from_secs(90),
+        expect: Expect::Pass(&[
+            // Written to COM1 by the root task itself: the kernel prints nothing.
+            "[INFO  root-task] kernel build: release (no debug syscalls, no kernel console",
+            "[INFO  root-task] self-check: passed",
+            // From here on, every line went through the Wasm console and the
+            // Wasm 16550 driver.
+            "[INFO  console] console: 11 log rings",
+            "[INFO  client] all answers right",
+            "[INFO  root-task] supervisor: component `client` exited with code 0",
+            "[INFO  sink] received 5000 filtered frames",
+            "supervisor: `crasher` reached its limit of 1 restarts; stopped",
+            "crasher          stopped      restarts  1  faults  2",
+            "root task finished: all tasks ended",
+        ]),
+        ..PLAIN
+    },
+    BootTest {
+        name: "serial_driver_crash_and_restart_loses_no_queued_output",
+        system: "systems/tests/serial-crash.toml",
+        expect: Expect::Pass(&[
+            "[INFO  flood] flood line 01 of 24\n",
+            "[INFO  flood] flood line 02 of 24\n",
+            "[INFO  flood] flood line 03 of 24\n",
+            "[INFO  flood] flood line 04 of 24\n",
+            "[INFO  flood] flood line 05 of 24\n",
+            "[INFO  flood] flood line 06 of 24\n",
+            "[INFO  flood] flood line 07 of 24\n",
+            "[INFO  flood] flood line 08 of 24\n",
+            "[INFO  flood] flood line 09 of 24\n",
+            "[INFO  flood] flood line 10 of 24\n",
+            "[INFO  flood] flood line 11 of 24\n",
+            // Cut by the crash, then written again whole by the restarted driver.
+            "[INFO  flood] flood line 12 of 24 CRASH-THE-UART\n",
+            "supervisor: component `serial` trapped: Wasm trap: unreachable executed",
+            "supervisor: restarted `serial` (restart 1 of at most 1)",
+            "[WARN  serial] restarted after the injected crash",
+            "[INFO  flood] flood line 13 of 24\n",
+            "[INFO  flood] flood line 14 of 24\n",
+            "[INFO  flood] flood line 15 of 24\n",
+            "[INFO  flood] flood line 16 of 24\n",
+            "[INFO  flood] flood line 17 of 24\n",
+            "[INFO  flood] flood line 18 of 24\n",
+            "[INFO  flood] flood line 19 of 24\n",
+            "[INFO  flood] flood line 20 of 24\n",
+            "[INFO  flood] flood line 21 of 24\n",
+            "[INFO  flood] flood line 22 of 24\n",
+            "[INFO  flood] flood line 23 of 24\n",
+            "[INFO  flood] flood line 24 of 24\n",
+            "supervisor: component `flood` exited with code 0",
+            "serial           running      restarts  1  faults  1",
+            "root task finished: all tasks ended",
+        ]),
+        ..PLAIN
+    },
+    BootTest {
         name: "harness_fails_a_panicking_guest_and_shows_the_message",
         program: Program { package: "test-guests", bin: "panicking-root-task", embeds_system: false },
         system: system::DEFAULT_SYSTEM,

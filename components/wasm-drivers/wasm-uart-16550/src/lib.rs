@@ -94,6 +94,11 @@ impl<R: Registers> SerialDriver<R> {
         }
     }
 
+    /// The channel the console signals when it queues output.
+    pub fn output_channel(&self) -> Channel {
+        self.output.channel()
+    }
+
     /// Programs the UART and writes what is already queued.
     pub fn start(&mut self) {
 
@@ -111,9 +116,17 @@ impl<R: Registers> SerialDriver<R> {
 
     /// Writes every queued message.
     pub fn write_output(&mut self) {
+        self.write_output_with(|uart, message| {
+            write_text(uart, message);
+        });
+    }
+
+    /// Hands every queued message to `write` (a wrapper that injects faults
+    /// uses this).
+    pub fn write_output_with(&mut self, mut write: impl FnMut(&mut Uart16550<R>, &[u8])) {
         let SerialDriver { uart, output, messages, .. } = self;
         let drained = output.drain(|message| {
-            write_text(uart, message);
+            write(uart, message);
             *messages += 1;
         });
         if let Err(e) = drained {
