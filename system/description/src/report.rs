@@ -78,6 +78,15 @@ pub fn report(image: &BootImage) -> String {
         m.channels.len(),
         m.regions.len()
     );
+    if let Some(console) = &m.console {
+        let _ = writeln!(
+            w,
+            "console: component `{}` receives the log lines of every component and the root task ({} log rings on channel {})",
+            name(console.component),
+            m.components.len() + 1,
+            system_manifest::layout::console::LOG_CHANNEL
+        );
+    }
     for (i, c) in m.components.iter().enumerate() {
         let program = image
             .programs
