@@ -207,7 +207,7 @@ fn unknown_host_function_is_refused_with_the_list_of_host_functions() {
         &none(),
     );
     assert!(
-        e.starts_with("component `kv` imports `sel4_wasm_v1.fork`, which ABI version 1 does not have (host functions: log, exit, "),
+        e.starts_with("component `kv` imports `sel4_wasm_v1.fork`, which ABI version 1 does not have (host functions: log, wait, exit, "),
         "{e}"
     );
     assert!(e.contains("mmio_write32)"), "{e}");

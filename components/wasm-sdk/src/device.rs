@@ -80,6 +80,12 @@ impl Irq {
         self.channel
     }
 
+    /// Blocks until the interrupt fires (other signals meanwhile reach
+    /// `notified` afterwards). Acknowledge it once handled.
+    pub fn wait(self) -> Result<(), Error> {
+        crate::wait(self.channel)
+    }
+
     /// Acknowledges the interrupt so it can fire again.
     pub fn ack(self) -> Result<(), Error> {
         // SAFETY: the host function takes no memory.
