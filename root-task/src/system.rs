@@ -66,7 +66,10 @@ impl System {
         };
         let mut pds = Vec::new();
         for index in 0..manifest.components.len() {
-            pds.push(Pd::build(index, &cx, &mut objects, &mut scratch)?);
+            let before = objects.free_ram();
+            let mut pd = Pd::build(index, &cx, &mut objects, &mut scratch)?;
+            pd.untyped_bytes = before - objects.free_ram();
+            pds.push(pd);
         }
         let used = ram_before - objects.free_ram();
         log::info!(
@@ -85,6 +88,15 @@ impl System {
                 pd.frames,
                 pd.paging_objects,
                 pd.manifest.grants.len()
+            );
+        }
+        for pd in &pds {
+            log::info!(
+                "memory of `{}`: {} shared frames, {} private frames, {} KiB of untyped memory",
+                pd.name,
+                pd.shared_frames,
+                pd.frames - pd.shared_frames,
+                pd.untyped_bytes / 1024
             );
         }
         Ok(System { image, pds, fault_endpoint, scratch })
