@@ -4,7 +4,10 @@
 //! - `build`: builds a board's kernel and the root task.
 //! - `run`: builds, then boots the system in QEMU.
 //! - `test`: host unit tests, then the QEMU boot tests.
+//! - `bench`: boots the benchmark systems (systems/bench/) with deterministic
+//!   instruction counting and prints, writes and draws the figures.
 
+mod bench;
 mod boot_tests;
 mod image;
 mod setup;
@@ -54,6 +57,9 @@ enum Command {
         #[arg(long, default_value = "qemu-x86_64")]
         board: String,
     },
+    /// Boot the benchmark systems (QEMU -icount), run the host comparison,
+    /// print the table, write JSON (--json) and an SVG chart (--chart).
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Args, Clone)]
@@ -87,6 +93,7 @@ fn main() -> ExitCode {
         }),
         Command::Run { build, timeout } => run(&build, Duration::from_secs(timeout)),
         Command::Test { host_only, qemu_only, board } => boot_tests::run_all(!qemu_only, !host_only, &board),
+        Command::Bench(args) => bench::run(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -22,7 +22,7 @@ pub const KERNEL_ROUNDS: [u32; 4] = [16, 16, 2, 8];
 
 /// Prints one `BENCH` line.
 pub fn report(key: &str, unit: &str, operations: u64, totals: &[u64]) {
-    let mut line = Line::default();
+    let mut line = Line { bytes: [0; 200], len: 0 };
     let _ = write!(line, "BENCH {key} {unit} {operations}");
     for total in totals {
         let _ = write!(line, " {total}");
@@ -43,7 +43,6 @@ pub fn trials(mut trial: impl FnMut()) -> [u64; TRIALS] {
 }
 
 /// A line of text without allocation.
-#[derive(Default)]
 struct Line {
     bytes: [u8; 200],
     len: usize,
