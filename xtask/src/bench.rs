@@ -29,6 +29,8 @@ const MAIN_SYSTEM: &str = "systems/bench/main.toml";
 const SCALE: &[usize] = &[1, 8, 32, 64];
 /// Rounds of each kernel per timed host run (`Kernel` order).
 const HOST_ROUNDS: [u32; 4] = [400, 400, 50, 200];
+/// Rounds of each kernel in the guests' trials (bench-components' KERNEL_ROUNDS).
+const GUEST_ROUNDS: [u32; 4] = [16, 16, 2, 8];
 /// Timed host runs per kernel.
 const HOST_REPEATS: usize = 11;
 
@@ -212,9 +214,32 @@ fn fmt_num(x: f64) -> String {
 
 struct HostFigure {
     native_ns: Stat,
-    wasm_ns: Stat,
+    /// Per engine variant (see [`HOST_VARIANTS`]).
+    wasm_ns: Vec<Stat>,
     digests_agree: bool,
-    native_digest: u64,
+}
+
+/// Engine configurations of the host comparison: the PD's (the figure with
+/// the goal), then two diagnostics that show where the difference goes.
+const HOST_VARIANTS: &[&str] = &[
+    "PD engine config",
+    "PD config w/o fuel",
+    "Wasmtime defaults",
+];
+
+fn host_engine(variant: usize) -> Result<wasmtime::Engine> {
+    let mut config = wasmtime::Config::new();
+    match variant {
+        0 => {
+            wasm_engine_config::configure(&mut config);
+        }
+        1 => {
+            wasm_engine_config::configure(&mut config);
+            config.consume_fuel(false);
+        }
+        _ => {}
+    }
+    wasmtime::Engine::new(&config).map_err(|e| anyhow::anyhow!("host engine: {e}"))
 }
 
 /// The kernels on the host: native Rust against the guest's Wasm module
@@ -222,45 +247,56 @@ struct HostFigure {
 fn host_compute() -> Result<BTreeMap<&'static str, HostFigure>> {
     let wasm_file = workspace_root().join("target/wasm32-unknown-unknown/release/wasm_bench_client.wasm");
     let bytes = std::fs::read(&wasm_file).with_context(|| format!("reading {}", wasm_file.display()))?;
-    let mut config = wasmtime::Config::new();
-    wasm_engine_config::configure(&mut config);
-    let engine = wasmtime::Engine::new(&config).map_err(|e| anyhow::anyhow!("host engine: {e}"))?;
-    let module = wasmtime::Module::new(&engine, &bytes).map_err(|e| anyhow::anyhow!("compiling for the host: {e}"))?;
-    let mut linker = wasmtime::Linker::new(&engine);
-    linker.define_unknown_imports_as_traps(&module).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut store = wasmtime::Store::new(&engine, ());
-    let instance = linker.instantiate(&mut store, &module).map_err(|e| anyhow::anyhow!("instantiating on the host: {e}"))?;
-    let run = instance
-        .get_typed_func::<(u32, u32), u64>(&mut store, "bench_kernel")
-        .map_err(|e| anyhow::anyhow!("the module exports no bench_kernel: {e}"))?;
+    let mut instances = Vec::new();
+    for variant in 0..HOST_VARIANTS.len() {
+        let engine = host_engine(variant)?;
+        let module = wasmtime::Module::new(&engine, &bytes).map_err(|e| anyhow::anyhow!("compiling for the host: {e}"))?;
+        let mut linker = wasmtime::Linker::new(&engine);
+        linker.define_unknown_imports_as_traps(&module).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut store = wasmtime::Store::new(&engine, ());
+        if variant == 0 {
+            store.set_fuel(u64::MAX).map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        let instance = linker.instantiate(&mut store, &module).map_err(|e| anyhow::anyhow!("instantiating on the host: {e}"))?;
+        let run = instance
+            .get_typed_func::<(u32, u32), u64>(&mut store, "bench_kernel")
+            .map_err(|e| anyhow::anyhow!("the module exports no bench_kernel: {e}"))?;
+        instances.push((store, run));
+    }
     let mut workload = Box::new(Workload::new());
     let mut figures = BTreeMap::new();
     for kernel in Kernel::ALL {
         let rounds = HOST_ROUNDS[kernel as usize];
         let mut native = Vec::new();
-        let mut wasm = Vec::new();
+        let mut wasm = vec![Vec::new(); instances.len()];
         let mut native_digest = 0;
-        let mut wasm_digest = 0;
+        let mut digests_agree = true;
         for i in 0..=HOST_REPEATS {
             let start = Instant::now();
             native_digest = std::hint::black_box(workload.run(kernel, std::hint::black_box(rounds)));
             let n = start.elapsed();
-            store.set_fuel(u64::MAX).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let start = Instant::now();
-            wasm_digest = run.call(&mut store, (kernel as u32, rounds)).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let w = start.elapsed();
             if i > 0 {
                 native.push(n.as_nanos() as f64 / rounds as f64);
-                wasm.push(w.as_nanos() as f64 / rounds as f64);
+            }
+            for (v, (store, run)) in instances.iter_mut().enumerate() {
+                if v == 0 {
+                    store.set_fuel(u64::MAX).map_err(|e| anyhow::anyhow!("{e}"))?;
+                }
+                let start = Instant::now();
+                let digest = run.call(&mut *store, (kernel as u32, rounds)).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let w = start.elapsed();
+                digests_agree &= digest == native_digest;
+                if i > 0 {
+                    wasm[v].push(w.as_nanos() as f64 / rounds as f64);
+                }
             }
         }
         figures.insert(
             kernel.name(),
             HostFigure {
                 native_ns: Stat::of(native),
-                wasm_ns: Stat::of(wasm),
-                digests_agree: native_digest == wasm_digest,
-                native_digest,
+                wasm_ns: wasm.into_iter().map(Stat::of).collect(),
+                digests_agree,
             },
         );
     }
@@ -300,7 +336,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
         figure,
         value: format!("{} {unit}", fmt_num(stat.median)),
         spread: format!("{}..{} ({:.1}%)", fmt_num(stat.min), fmt_num(stat.max), stat.spread_percent()),
-        ratio: ratio.map(|r| format!("{r:.2}x")).unwrap_or_else(|| "-".into()),
+        ratio: ratio.map(|r| if r < 1.0 { format!("{r:.3}x") } else { format!("{r:.2}x") }).unwrap_or_else(|| "-".into()),
         goal: goal.into(),
         met,
         json: json!({"key": key, "unit": unit, "median": stat.median, "min": stat.min, "max": stat.max,
@@ -309,9 +345,9 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
 
     // IPC and notifications.
     for (key, name, goal, limit) in [
-        ("ipc.raw", "raw seL4 Call/ReplyRecv round trip (native PDs)", "baseline", None),
-        ("ipc.native", "pd-runtime channel call round trip", "<= 1.2x raw", Some(1.2)),
-        ("ipc.wasm", "Wasm-to-Wasm protected call round trip", "<= 2x raw", Some(2.0)),
+        ("ipc.raw", "IPC raw seL4 Call/ReplyRecv (native PDs)", "baseline", None),
+        ("ipc.native", "IPC pd-runtime channel call (native PDs)", "<= 1.2x raw", Some(1.2)),
+        ("ipc.wasm", "IPC Wasm-to-Wasm protected call", "<= 2x raw", Some(2.0)),
     ] {
         if let Some(stat) = get(key) {
             let ratio = stat.median / raw_median;
@@ -332,7 +368,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
                 let (goal, met) = if batch == 1 { ("report".to_string(), None) } else { ("<= 0.1x raw IPC".to_string(), Some(ratio <= 0.1)) };
                 let mut r = row(
                     "Rings",
-                    format!("{kind} ring, batch {batch}: cost per message ({:.2} M msg/s at {mhz} MHz)", per_second / 1e6),
+                    format!("{kind} ring, batch {batch:>3}, per msg ({:.2} M msg/s)", per_second / 1e6),
                     stat,
                     "cycles",
                     Some(ratio),
@@ -356,7 +392,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
         let speed = native.median / wasm.median;
         rows.push(row(
             "Compute",
-            format!("{} ({} per round), native PD", kernel.name(), kernel.work()),
+            format!("{} native PD ({} per round)", kernel.name(), kernel.work()),
             native,
             "cycles",
             None,
@@ -366,7 +402,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
         ));
         rows.push(row(
             "Compute",
-            format!("{} as AOT Wasm in a PD (ratio: speed vs native)", kernel.name()),
+            format!("{} AOT Wasm PD", kernel.name()),
             wasm,
             "cycles",
             Some(speed),
@@ -376,11 +412,9 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
         ));
         let mut host_speed = None;
         if let Some(h) = host.as_ref().and_then(|h| h.get(kernel.name())) {
-            let s = h.native_ns.median / h.wasm_ns.median;
-            host_speed = Some(s);
             rows.push(row(
                 "Compute",
-                format!("{} on the host: native Rust (wall time)", kernel.name()),
+                format!("{} host native Rust (wall)", kernel.name()),
                 h.native_ns,
                 "ns",
                 None,
@@ -388,18 +422,25 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
                 None,
                 &format!("compute.host-native.{}", kernel.name()),
             ));
-            let mut r = row(
-                "Compute",
-                format!("{} on the host: same Wasm, PD engine config (wall time)", kernel.name()),
-                h.wasm_ns,
-                "ns",
-                Some(s),
-                ">= 0.9x native",
-                Some(s >= 0.9),
-                &format!("compute.host-wasm.{}", kernel.name()),
-            );
-            r.json["digests_agree"] = json!(h.digests_agree);
-            rows.push(r);
+            for (v, variant) in HOST_VARIANTS.iter().enumerate() {
+                let s = h.native_ns.median / h.wasm_ns[v].median;
+                let (goal, met) = if v == 0 { (">= 0.9x native", Some(s >= 0.9)) } else { ("diagnostic", None) };
+                if v == 0 {
+                    host_speed = Some(s);
+                }
+                let mut r = row(
+                    "Compute",
+                    format!("{} host Wasm, {variant} (wall)", kernel.name()),
+                    h.wasm_ns[v],
+                    "ns",
+                    Some(s),
+                    goal,
+                    met,
+                    &format!("compute.host-wasm{}.{}", if v == 0 { String::new() } else { format!("-variant{v}") }, kernel.name()),
+                );
+                r.json["digests_agree"] = json!(h.digests_agree);
+                rows.push(r);
+            }
         }
         chart_compute.push((kernel.name(), speed, host_speed));
     }
@@ -409,7 +450,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
         let stat = Stat::of(vec![*cycles as f64]);
         let mut r = row(
             "Cold start",
-            format!("`{who}`: .cwasm to ready (load+instantiate {load}, init {})", cycles - load.min(*cycles)),
+            format!("`{who}` .cwasm to ready (load {load}, init {})", cycles - load.min(*cycles)),
             stat,
             "cycles",
             None,
@@ -421,6 +462,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
         rows.push(r);
     }
     let mut chart_scale = Vec::new();
+    let one = scale.iter().find(|(n, _)| *n == 1).and_then(|(_, l)| l.figures.get("boot.all-ready").map(|raw| per_op(raw, l.tsc_mhz).median));
     for (n, log) in &scale {
         let all_ready = log.figures.get("boot.all-ready").map(|raw| per_op(raw, log.tsc_mhz).median);
         let per_component = Stat::of(log.ready.values().map(|&c| c as f64).collect());
@@ -429,11 +471,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
         let met = if *n == 64 { Some(log.passed && all_ready.is_some()) } else { None };
         let mut r = row(
             "Cold start",
-            format!(
-                "boot to all ready, {n} Wasm components (reset to last ready; median per component {} cycles, untyped {} KiB)",
-                fmt_num(per_component.median),
-                log.untyped_total_kib
-            ),
+            format!("boot to all ready, {n:>2} Wasm components ({} MiB untyped)", log.untyped_total_kib / 1024),
             stat,
             "cycles",
             None,
@@ -442,6 +480,11 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
             &format!("boot.all-ready.{n}"),
         );
         r.spread = if log.passed { "deterministic".into() } else { "FAILED".into() };
+        if let (Some(one), Some(all), true) = (one, all_ready, *n > 1) {
+            let each = (all - one) / (*n as f64 - 1.0);
+            r.ratio = format!("+{}", fmt_num(each));
+            r.json["added_per_component"] = json!(each);
+        }
         r.json["components"] = json!(n);
         r.json["per_component_ready_median"] = json!(per_component.median);
         r.json["untyped_kib"] = json!(log.untyped_total_kib);
@@ -453,7 +496,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
         let kind = if main.loaded.contains_key(who) { "Wasm PD" } else { "native PD" };
         let mut r = row(
             "Memory",
-            format!("`{who}` ({kind}): frames shared / private; untyped KiB"),
+            format!("`{who}` {kind}: frames shared/private, untyped"),
             Stat::of(vec![*kib as f64]),
             "KiB",
             None,
@@ -461,7 +504,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
             None,
             &format!("memory.{who}"),
         );
-        r.value = format!("{shared} / {private} frames; {kib} KiB");
+        r.value = format!("{shared}/{private}, {kib} KiB");
         r.spread = "deterministic".into();
         r.json["shared_frames"] = json!(shared);
         r.json["private_frames"] = json!(private);
@@ -476,8 +519,16 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
         digest_by_kernel.entry(kernel).or_default().push(d.clone());
     }
     if let Some(host) = &host {
+        // The guests' rounds, on the host (the timed host runs use more).
+        let mut workload = Box::new(Workload::new());
+        for kernel in Kernel::ALL {
+            let digest = workload.run(kernel, GUEST_ROUNDS[kernel as usize]);
+            digest_by_kernel.entry(kernel.name().to_string()).or_default().push(format!("{digest:#x}"));
+        }
         for (k, h) in host {
-            digest_by_kernel.entry(k.to_string()).or_default().push(format!("{:#x}", h.native_digest));
+            if !h.digests_agree {
+                digest_by_kernel.entry(k.to_string()).or_default().push("host Wasm differs from host native".into());
+            }
         }
     }
     let digests_agree = digest_by_kernel.values().all(|v| v.windows(2).all(|w| w[0] == w[1]));
@@ -489,10 +540,12 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
         "sel4-wasm benchmarks: QEMU TCG with -icount shift=0 (deterministic). Guest figures are time-stamp-counter ticks, \
          which under icount are executed guest instructions (user + kernel), at the guest TSC rate of {mhz} MHz;\n\
          Wasm guests read the same counter in ns (time_now_ns), converted back. Median of {} trials after a warm-up; spread = min..max. \
-         Host rows are wall time on the build machine.",
+         Host rows are wall time on the build machine.\n\
+         Ratio column: IPC and ring rows to the raw seL4 round trip; compute rows Wasm speed relative to native (native time / Wasm time); \
+         scale rows the instructions each added component costs.",
         main.figures.get("ipc.raw").map(|r| r.totals.len()).unwrap_or(0)
     );
-    let widths = [54usize, 22, 30, 8, 28, 5];
+    let widths = [50usize, 18, 32, 9, 26, 5];
     let mut section = "";
     let _ = writeln!(
         out,
