@@ -278,10 +278,11 @@ const BOOT_TESTS: &[BootTest] = &[
         system: "systems/bench/main.toml",
         timeout: Duration::from_secs(120),
         expect: Expect::Pass(&[
+            "Wasm module `wasm-bench-peer` ready in",
             "[INFO  driver] BENCH ipc.raw cycles 1000 ",
+            "[INFO  driver] BENCH ipc.native-to-wasm cycles 1000 ",
             "[INFO  driver] ring sink received all",
             "[INFO  driver] BENCH-END native driver",
-            "Wasm module `wasm-bench-peer` ready in",
             "[INFO  client] BENCH ipc.wasm ns 1000 ",
             "[INFO  client] wasm ring: peer received all",
             "[INFO  client] BENCH-END wasm driver",

@@ -5,7 +5,7 @@
 //!
 //! Channels (systems/bench/main.toml): 0 calls `raw-server`, 1 calls
 //! `echo-server`, 2 signals `notify-peer`, 3 is the ring `native-ring`'s,
-//! 4 calls `ring-sink` for its counts.
+//! 4 calls `ring-sink` for its counts, 5 calls the Wasm `peer` (an echo).
 #![no_std]
 #![no_main]
 
@@ -62,6 +62,18 @@ fn init() -> Done {
         }
     });
     report("ipc.native", "cycles", ROUND_TRIPS, &totals);
+
+    // A native caller and a Wasm server: the Wasm server side of a call alone.
+    let wasm_peer = Channel::new(5);
+    let totals = trials(|| {
+        for i in 0..ROUND_TRIPS {
+            set_mr(0, i);
+            if wasm_peer.call(request).is_err() {
+                log::error!("Wasm peer died");
+            }
+        }
+    });
+    report("ipc.native-to-wasm", "cycles", ROUND_TRIPS, &totals);
 
     // Signal the peer, sleep until it signals back.
     let peer = Channel::new(2);
