@@ -118,6 +118,9 @@ struct MemoryBuilder<'a> {
     vspace: &'a mut VSpace,
     writable: Vec<WritableRun>,
     frames: usize,
+    /// Of `frames`, those shared with other components (program code,
+    /// Wasm module, ring regions).
+    shared_frames: usize,
 }
 
 impl MemoryBuilder<'_> {
@@ -195,6 +198,11 @@ pub struct Pd {
     pub faults: u32,
     /// Frames and paging structures made for it, for the report.
     pub frames: usize,
+    /// Of `frames`, those shared with other components (program code, Wasm module, rings).
+    pub shared_frames: usize,
+    /// Untyped memory its build consumed (its own objects: TCB, CNode,
+    /// paging structures, private frames; not the shared ones).
+    pub untyped_bytes: usize,
     pub paging_objects: usize,
 }
 
@@ -300,13 +308,14 @@ impl Pd {
 
         // Memory.
         let program = &cx.image.programs[component.program.to_native() as usize];
-        let mut memory = MemoryBuilder { objects, scratch, vspace: &mut vspace, writable: Vec::new(), frames: 0 };
+        let mut memory = MemoryBuilder { objects, scratch, vspace: &mut vspace, writable: Vec::new(), frames: 0, shared_frames: 0 };
         for segment in program.segments.iter().filter(|s| s.access == ArchivedSegmentAccess::ReadWrite) {
             let (vaddr, bytes) = (segment.vaddr.to_native() as Word, segment.mem_bytes.to_native() as Word);
             memory.writable(vaddr, bytes, &segment.data, "writable program frames")?;
         }
         for &(page, frame) in &cx.programs[component.program.to_native() as usize].read_only {
             memory.map_copy(frame.cptr(), page, CapRights::READ_ONLY, VmAttributes::DEFAULT, "read-only program frames")?;
+            memory.shared_frames += 1;
         }
         // A Wasm module: read-only, so executable (W^X), shared.
         let wasm_module_len = match component.wasm_module.as_ref() {
@@ -314,6 +323,7 @@ impl Pd {
                 let index = index.to_native() as usize;
                 for &(page, frame) in &cx.wasm_modules[index].read_only {
                     memory.map_copy(frame.cptr(), page, CapRights::READ_ONLY, VmAttributes::DEFAULT, "Wasm module frames")?;
+                    memory.shared_frames += 1;
                 }
                 cx.image.wasm_modules[index].cwasm.len()
             }
@@ -342,11 +352,13 @@ impl Pd {
                     memory.objects.device_frames(paddr.to_native() as Word, bytes, "device memory frames")?
                 }
             };
+            let shared = matches!(mapping.source, ArchivedMappingSource::Region(_));
             for (page, frame) in pages_of(mapping.vaddr.to_native() as Word, bytes).zip(source) {
                 memory.map_copy(CPtr::from_bits(frame), page, rights, attrs, "shared memory")?;
+                memory.shared_frames += shared as usize;
             }
         }
-        let MemoryBuilder { writable, frames, .. } = memory;
+        let MemoryBuilder { writable, frames, shared_frames, .. } = memory;
 
         let priority = sel4::cap::PriorityProps { priority: component.priority, max_controlled_priority: 0 };
         let guard_bits = sel4::WORD_BITS - layout::CNODE_SLOT_BITS;
@@ -373,6 +385,8 @@ impl Pd {
             restarts: 0,
             faults: 0,
             frames,
+            shared_frames,
+            untyped_bytes: 0,
             paging_objects: vspace.paging_objects,
         })
     }

@@ -110,7 +110,10 @@ impl System {
         };
         let mut pds = Vec::new();
         for index in 0..manifest.components.len() {
-            pds.push(Pd::build(index, &cx, &mut objects, &mut scratch)?);
+            let before = objects.free_ram();
+            let mut pd = Pd::build(index, &cx, &mut objects, &mut scratch)?;
+            pd.untyped_bytes = before - objects.free_ram();
+            pds.push(pd);
         }
         let used = ram_before - objects.free_ram();
         log::info!(
@@ -131,7 +134,16 @@ impl System {
                 pd.manifest.grants.len()
             );
         }
-        Ok(System { image, pds, fault_endpoint, scratch, stats, console })
+        for pd in &pds {
+            log::info!(
+                "memory of `{}`: {} shared frames, {} private frames, {} KiB of untyped memory",
+                pd.name,
+                pd.shared_frames,
+                pd.frames - pd.shared_frames,
+                pd.untyped_bytes / 1024
+            );
+        }
+                Ok(System { image, pds, fault_endpoint, scratch, stats, console })
     }
 
     /// Starts every component, in manifest order; from then on the root

@@ -410,6 +410,26 @@ const BOOT_TESTS: &[BootTest] = &[
         ]),
         ..PLAIN
     },
+    // A smoke run of the benchmark system (without -icount; the figures
+    // themselves are `cargo xtask bench`'s, not a test's).
+    BootTest {
+        name: "bench_system_reports_its_figures",
+        program: image::ROOT_TASK,
+        system: "systems/bench/main.toml",
+        timeout: Duration::from_secs(120),
+        expect: Expect::Pass(&[
+            "Wasm module `wasm-bench-peer` ready in",
+            "[INFO  driver] BENCH ipc.raw cycles 1000 ",
+            "[INFO  driver] BENCH ipc.native-to-wasm cycles 1000 ",
+            "[INFO  driver] ring sink received all",
+            "[INFO  driver] BENCH-END native driver",
+            "[INFO  client] BENCH ipc.wasm ns 1000 ",
+            "[INFO  client] wasm ring: peer received all",
+            "[INFO  client] BENCH-END wasm driver",
+            "root task finished: all tasks ended",
+        ]),
+        ..PLAIN
+    },
     BootTest {
         name: "harness_fails_a_panicking_guest_and_shows_the_message",
         program: Program { package: "test-guests", bin: "panicking-root-task", embeds_system: false },

@@ -4,7 +4,10 @@
 //! - `build`: builds a board's kernel and the root task.
 //! - `run`: builds, then boots the system in QEMU.
 //! - `test`: host unit tests, then the QEMU boot tests.
+//! - `bench`: boots the benchmark systems (systems/bench/) with deterministic
+//!   instruction counting and prints, writes and draws the figures.
 
+mod bench;
 mod boot_tests;
 mod image;
 mod setup;
@@ -57,6 +60,9 @@ enum Command {
         #[arg(long)]
         filter: Option<String>,
     },
+    /// Boot the benchmark systems (QEMU -icount), run the host comparison,
+    /// print the table, write JSON (--json) and an SVG chart (--chart).
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Args, Clone)]
@@ -95,6 +101,7 @@ fn main() -> ExitCode {
         }),
         Command::Run { build, timeout } => run(&build, Duration::from_secs(timeout)),
         Command::Test { host_only, qemu_only, board, filter } => boot_tests::run_all(!qemu_only, !host_only, &board, filter.as_deref()),
+        Command::Bench(args) => bench::run(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -85,6 +85,7 @@ fn init() -> WasmComponent {
         ready
     );
     let init = component.instance.get_typed_func::<(), ()>(&mut component.store, wasm_abi::export::INIT);
+    let init_started = pd_runtime::time::cycles();
     match init {
         Ok(init) => component.run(|store| init.call(store, ())),
         Err(_) => {
@@ -92,6 +93,9 @@ fn init() -> WasmComponent {
             report_trap(wasm_trap::LOAD_FAILED);
         }
     }
+    // Cold start, for `cargo xtask bench` (a task that exits in `init` never gets here).
+    let init_cycles = pd_runtime::time::cycles() - init_started;
+    log::info!("Wasm module `{}` ready in {} cycles (init {} cycles)", wasm.module.as_str(), ready + init_cycles, init_cycles);
     component
 }
 

@@ -185,16 +185,25 @@ pub fn protected<H: Handler, const N: usize>(
     cell.with("protected", |handler: &mut H| {
         let len = (len as usize).min(MAX_MESSAGE_BYTES);
         // The request is copied out so the handler can write the reply
-        // over the buffer while reading the request.
-        let mut request = [0u8; MAX_MESSAGE_BYTES];
+        // over the buffer while reading the request. Only its `len` bytes
+        // are written and read: zeroing the whole array first cost about
+        // 180 guest instructions per call (`cargo xtask bench`).
+        let mut request = core::mem::MaybeUninit::<[u8; MAX_MESSAGE_BYTES]>::uninit();
         // SAFETY: the cell's BUSY claim makes this the buffer's only user;
         // the runtime does not touch it while the component runs.
         let message = unsafe { &mut (*buffer.0.get()).0 };
-        request[..len].copy_from_slice(&message[..len]);
+        let request_start = request.as_mut_ptr() as *mut u8;
+        // SAFETY: `len <= MAX_MESSAGE_BYTES` bytes are copied between two
+        // distinct arrays of that size; the slice covers exactly the bytes
+        // written.
+        let request = unsafe {
+            core::ptr::copy_nonoverlapping(message.as_ptr(), request_start, len);
+            core::slice::from_raw_parts(request_start, len)
+        };
         let reply = handler.protected(
             Channel::from_abi(channel),
             label as u64,
-            &request[..len],
+            request,
             message,
         );
         assert!(
