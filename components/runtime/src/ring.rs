@@ -165,11 +165,21 @@ impl RingConsumer {
     pub fn drain(&mut self, mut handle: impl FnMut(&[u8])) -> Result<usize, RingError> {
         let mut handled = 0;
         loop {
-            while let Some(message) = self.ring.try_recv()? {
-                handle(message);
-                handled += 1;
-                stats::bump(&crate::stats::counters().ring_received, self.channel.id());
-            }
+            let mut round = 0u64;
+            let result = loop {
+                match self.ring.try_recv() {
+                    Ok(Some(message)) => {
+                        handle(message);
+                        round += 1;
+                    }
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(e),
+                }
+            };
+            // One counter update per round rather than per message.
+            stats::add(&crate::stats::counters().ring_received, self.channel.id(), round);
+            handled += round as usize;
+            result?;
             if !self.sleep()? {
                 return Ok(handled);
             }

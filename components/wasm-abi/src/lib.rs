@@ -106,6 +106,10 @@ host_functions! {
         "ring_recv(ring, ptr, capacity): copies the next message to ptr (the slot is copied once). Returns its length, or RING_EMPTY, or another negative status.";
     "ring_sleep" (I32) -> (I32) Nothing:
         "ring_sleep(ring): releases received messages and tells the producer this end sleeps until the next publish. Returns 1 if messages arrived meanwhile (receive again), 0 to wait for the ring's notification.";
+    "ring_send_batch" (I32, I32, I32) -> (I32) Nothing:
+        "ring_send_batch(ring, ptr, len): copies the messages of the batch at ptr..ptr+len into the ring without publishing them: one host call for many messages. The batch is a sequence of records, each a u32 little-endian length n, then n message bytes, then zero to three padding bytes up to a multiple of 4 (the last record's padding may be cut off by the end of the batch). Sends records in order until the batch ends or the ring is full; returns how many it sent. A record running past the end of the batch traps. If the first record cannot be sent: RING_FULL, TOO_LARGE (larger than a slot) or RING_BROKEN; an error after the first record ends the call with the count sent so far (the next call reports it).";
+    "ring_recv_batch" (I32, I32, I32) -> (I32) Nothing:
+        "ring_recv_batch(ring, ptr, capacity): copies as many of the next messages as fit to ptr..ptr+capacity as records of `ring_send_batch`'s format (u32 little-endian length, bytes, padding to a multiple of 4 left as it was; the last record's padding may be cut off) and returns how many it copied (each slot is copied once). RING_EMPTY if there is no message, TOO_LARGE if the first one does not fit (or capacity is below 4), RING_BROKEN, or another negative status; an error after the first message ends the call with the count so far.";
     "time_now_ns" () -> (I64) Nothing:
         "time_now_ns(): nanoseconds since boot (from the CPU's time-stamp counter).";
     "io_out" (I32, I32, I32, I32) -> (I32) IoPorts:

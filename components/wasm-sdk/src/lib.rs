@@ -64,7 +64,9 @@ pub use channel::{Channel, ChannelInfo, ChannelKind, Reply, PEER_NAME_BYTES};
 pub use component::Handler;
 pub use device::{DeviceWindow, IoPorts, Irq};
 pub use error::{CallError, Error, RingError};
-pub use ring::{ring_ends, RingConsumer, RingEndInfo, RingProducer, DRAIN_BUFFER_BYTES, RING_NAME_BYTES};
+pub use ring::{
+    ring_ends, Batch, Received, RingConsumer, RingEndInfo, RingProducer, DRAIN_BUFFER_BYTES, RING_NAME_BYTES,
+};
 pub use wasm_abi::MAX_MESSAGE_BYTES;
 
 /// Ends this component with `code` (0 = success): the runtime records it

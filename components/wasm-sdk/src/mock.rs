@@ -37,6 +37,15 @@ pub enum Call {
     },
     RingPublish(i32),
     RingRecv(i32),
+    /// `ring_send_batch`: the messages of the batch, as the host parsed it.
+    RingSendBatch {
+        ring: i32,
+        messages: Vec<Vec<u8>>,
+    },
+    RingRecvBatch {
+        ring: i32,
+        capacity: usize,
+    },
     RingWaitSpace(i32),
     RingSleep(i32),
     TimeNowNs,
@@ -356,6 +365,72 @@ pub mod host {
                 // SAFETY: as the import's; at most `capacity` bytes.
                 unsafe { core::ptr::copy_nonoverlapping(message.as_ptr(), ptr, message.len()) };
                 message.len() as i32
+            }
+        })
+        .unwrap_or_else(|e| e)
+    }
+
+    pub unsafe fn ring_send_batch(ring_handle: i32, ptr: *const u8, len: usize) -> i32 {
+        // SAFETY: as the import's.
+        let batch = unsafe { core::slice::from_raw_parts(ptr, len) };
+        let mut messages = Vec::new();
+        let mut at = 0;
+        while at < len {
+            // The real host traps on a record past the end of the batch.
+            let header = batch.get(at..at + 4).expect("a batch record header past the end of the batch");
+            let n = u32::from_le_bytes(header.try_into().unwrap()) as usize;
+            let message = batch.get(at + 4..at + 4 + n).expect("a batch record past the end of the batch");
+            messages.push(message.to_vec());
+            at += 4 + n.next_multiple_of(4);
+        }
+        record(Call::RingSendBatch {
+            ring: ring_handle,
+            messages: messages.clone(),
+        });
+        ring(ring_handle, |r| {
+            let mut sent = 0;
+            for message in messages {
+                if r.unpublished.len() + r.in_flight >= r.slots {
+                    return if sent == 0 { status::RING_FULL } else { sent };
+                }
+                r.unpublished.push(message);
+                sent += 1;
+            }
+            sent
+        })
+        .unwrap_or_else(|e| e)
+    }
+
+    pub unsafe fn ring_recv_batch(ring_handle: i32, ptr: *mut u8, capacity: usize) -> i32 {
+        record(Call::RingRecvBatch {
+            ring: ring_handle,
+            capacity,
+        });
+        ring(ring_handle, |r| {
+            let mut received = 0;
+            let mut at = 0;
+            while capacity - at >= 4 {
+                let Some(message) = r.inbox.front() else { break };
+                if message.len() > capacity - at - 4 {
+                    if received == 0 {
+                        return status::TOO_LARGE;
+                    }
+                    break;
+                }
+                let message = r.inbox.pop_front().unwrap();
+                let header = (message.len() as u32).to_le_bytes();
+                // SAFETY: as the import's; inside `capacity` bytes.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(header.as_ptr(), ptr.add(at), 4);
+                    core::ptr::copy_nonoverlapping(message.as_ptr(), ptr.add(at + 4), message.len());
+                }
+                received += 1;
+                at = (at + 4 + message.len().next_multiple_of(4)).min(capacity);
+            }
+            match received {
+                0 if capacity < 4 => status::TOO_LARGE,
+                0 => status::RING_EMPTY,
+                n => n,
             }
         })
         .unwrap_or_else(|e| e)

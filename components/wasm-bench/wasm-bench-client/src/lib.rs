@@ -10,7 +10,7 @@
 
 use bench_kernels::{Kernel, Workload};
 use core::fmt::Write;
-use sel4_wasm_sdk::{self as sdk, Channel, Handler, RingProducer};
+use sel4_wasm_sdk::{self as sdk, Batch, Channel, Handler, RingProducer};
 
 sdk::component!(init);
 
@@ -72,6 +72,20 @@ fn report(key: &str, operations: u64, totals: &[u64]) {
     sdk::info!("{}", core::str::from_utf8(&line.bytes[..line.len]).unwrap_or(""));
 }
 
+/// Sends what `batch` holds with one host call and publishes it; what did
+/// not fit counts as refused.
+fn send_batch(ring: &mut RingProducer, batch: &mut Batch<'_>, sent: &mut u64, full: &mut u64) {
+    if batch.is_empty() {
+        return;
+    }
+    if let Ok(n) = ring.send_batch(batch) {
+        *sent += n as u64;
+    }
+    *full += batch.len() as u64;
+    batch.clear();
+    let _ = ring.publish();
+}
+
 fn init() -> Done {
     sdk::info!("BENCH-START wasm driver");
     let peer = Channel::to("peer");
@@ -85,26 +99,46 @@ fn init() -> Done {
     });
     report("ipc.wasm", ROUND_TRIPS, &totals);
 
+    // Batch 1: one `ring_send` per message, the peer one `ring_recv` per
+    // message. Batches of 16 and 256: one `ring_send_batch` per batch, the
+    // peer one `ring_recv_batch` per bufferful.
     let mut ring = RingProducer::open("wasm-ring");
     let mut full = 0u64;
     let mut sent = 0u64;
-    for batch in RING_BATCHES {
+    let mut buffer = [0u8; 256 * Batch::record_bytes(16)];
+    for batch_size in RING_BATCHES {
+        let batched = batch_size > 1;
+        if peer.call(2, &[batched as u8], &mut reply).is_err() {
+            sdk::error!("peer refused the receive mode");
+        }
         let totals = trials(|| {
-            for i in 0..RING_MESSAGES {
-                let mut message = [0u8; 16];
-                message[..8].copy_from_slice(&sent.to_le_bytes());
-                message[8..].copy_from_slice(&i.to_le_bytes());
-                match ring.send(&message) {
-                    Ok(()) => sent += 1,
-                    Err(_) => full += 1,
-                }
-                if i % batch == batch - 1 {
+            if !batched {
+                for i in 0..RING_MESSAGES {
+                    let mut message = [0u8; 16];
+                    message[..8].copy_from_slice(&sent.to_le_bytes());
+                    message[8..].copy_from_slice(&i.to_le_bytes());
+                    match ring.send(&message) {
+                        Ok(()) => sent += 1,
+                        Err(_) => full += 1,
+                    }
                     let _ = ring.publish();
                 }
+                return;
             }
-            let _ = ring.publish();
+            let mut batch = Batch::new(&mut buffer);
+            for i in 0..RING_MESSAGES {
+                let sequence = sent + batch.len() as u64;
+                batch.push_with(16, |message| {
+                    message[..8].copy_from_slice(&sequence.to_le_bytes());
+                    message[8..].copy_from_slice(&i.to_le_bytes());
+                });
+                if i % batch_size == batch_size - 1 {
+                    send_batch(&mut ring, &mut batch, &mut sent, &mut full);
+                }
+            }
+            send_batch(&mut ring, &mut batch, &mut sent, &mut full);
         });
-        let key = match batch {
+        let key = match batch_size {
             1 => "ring.wasm.b1",
             16 => "ring.wasm.b16",
             _ => "ring.wasm.b256",
