@@ -148,8 +148,12 @@ impl<'a> Consumer<'a> {
                 Err(RecvIntoError::BufferTooSmall { len })
             }
             Some(msg) => {
-                buf[..msg.len()].copy_from_slice(msg);
-                Ok(Some(msg.len()))
+                let len = msg.len();
+                let target = &mut buf[..len];
+                // SAFETY: `msg` and `target` are `len` bytes each; `buf` is
+                // this end's memory, `msg` a slot, so they do not overlap.
+                unsafe { crate::ring::copy_message(msg.as_ptr(), target.as_mut_ptr(), len) };
+                Ok(Some(len))
             }
         }
     }

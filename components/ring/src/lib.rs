@@ -174,8 +174,8 @@
 //! Indices and flags are atomics ([`ControlBlock`]) reached through a shared
 //! reference, and slot lengths are accessed with `AtomicU32::from_ptr`, so a
 //! peer writing them concurrently is a defined (if garbage) value. Payload
-//! bytes are copied with `core::ptr::copy_nonoverlapping` from and to raw
-//! pointers; the only references into shared memory are the `&[u8]` that
+//! bytes are copied with `core::ptr::copy_nonoverlapping` (8 to 16 bytes with
+//! two unaligned 8-byte reads and writes) from and to raw pointers; the only references into shared memory are the `&[u8]` that
 //! [`Consumer::try_recv`] lends and the `&mut [u8]` of
 //! [`SlotWriter::payload_mut`]. Both cover slots that the protocol gives
 //! exclusively to this end until it releases or publishes them, and their

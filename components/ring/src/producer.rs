@@ -146,7 +146,7 @@ impl<'a> Producer<'a> {
         // max_payload; the slot is free, so per protocol the consumer does not
         // touch it; `payload` is our own memory, so they do not overlap.
         unsafe {
-            core::ptr::copy_nonoverlapping(payload.as_ptr(), self.ring.payload(index), payload.len());
+            crate::ring::copy_message(payload.as_ptr(), self.ring.payload(index), payload.len());
         }
         self.ring.store_len(index, payload.len() as u32);
         self.written = index.wrapping_add(1);
