@@ -396,6 +396,7 @@ fn debug_build_args(board: &str) -> BuildArgs {
         kernel_profile: "debug".into(),
         system: crate::system::DEFAULT_SYSTEM.into(),
         debug_root_task: false,
+        program: None,
     }
 }
 
