@@ -286,6 +286,31 @@ const BOOT_TESTS: &[BootTest] = &[
     },
 ];
 
+/// Boot tests of the aarch64 boards: the boot path (ELF loader, kernel
+/// entry, syscall ABI) proven by a minimal root task, until the sel4 crate
+/// and the root task support aarch64.
+const AARCH64_BOOT_TESTS: &[BootTest] = &[BootTest {
+    name: "aarch64_loader_boots_the_kernel_and_a_root_task_that_prints_and_exits",
+    program: Program { package: "test-guests-aarch64", bin: "hello-root-task", embeds_system: false },
+    system: system::DEFAULT_SYSTEM,
+    timeout: Duration::from_secs(30),
+    expect: Expect::Pass(&[
+        "elf-loader: entering the kernel at 0xffffff8000000000",
+        "Booting all finished, dropped to user space",
+        "hello from the aarch64 root task: seL4_DebugPutChar works",
+        "aarch64 root task: ending QEMU through semihosting SYS_EXIT 0",
+    ]),
+}];
+
+/// The boot tests that apply to `board`'s architecture.
+fn boot_tests_for(board: &str) -> Result<&'static [BootTest]> {
+    let desc = sel4_kernel_build::Board::load(&workspace_root().join("board"), board)?;
+    Ok(match desc.kernel.sel4_arch.as_str() {
+        "aarch64" => AARCH64_BOOT_TESTS,
+        _ => BOOT_TESTS,
+    })
+}
+
 pub fn run_all(host: bool, qemu: bool, board: &str) -> Result<bool> {
     // Host tests use the kernel's generators too (python3 modules, gcc).
     crate::setup::ensure()?;
@@ -331,7 +356,7 @@ pub fn run_all(host: bool, qemu: bool, board: &str) -> Result<bool> {
     }
     if qemu {
         println!("== QEMU boot tests on board {board}");
-        for test in BOOT_TESTS {
+        for test in boot_tests_for(board)? {
             match run_boot_test(test, board) {
                 Ok(true) => {
                     println!("test {} ... ok", test.name);

@@ -35,9 +35,9 @@ global_asm!(
     .global _start
 _start:
     msr daifset, #0xf
-    mrs x9, CurrentEL
-    lsr x9, x9, #2
-    cmp x9, #2
+    mrs x19, CurrentEL
+    lsr x19, x19, #2
+    cmp x19, #2
     b.ne 1f
     // EL2: EL1 runs AArch64 (HCR_EL2.RW), reaches the counters and the
     // physical timer (CNTHCTL_EL2.EL1PCTEN, EL1PCEN), no FP/SIMD traps to
@@ -72,6 +72,7 @@ _start:
     str xzr, [x9], #8
     b 2b
 3:
+    mov x0, x19
     bl loader_main
 4:
     wfe
@@ -133,8 +134,11 @@ fn load_root_task(root: &Elf, at: u64) -> UserImage {
 }
 
 #[no_mangle]
-extern "C" fn loader_main() -> ! {
-    println!("\nelf-loader: seL4 aarch64 loader");
+extern "C" fn loader_main(entry_el: u64) -> ! {
+    match entry_el {
+        2 => println!("\nelf-loader: entered at EL2, now at EL1"),
+        el => println!("\nelf-loader: entered at EL{el}"),
+    }
     let kernel = Elf::parse(payload::KERNEL_ELF).unwrap_or_else(|e| panic!("kernel ELF: {e:?}"));
     let root = Elf::parse(payload::ROOT_TASK_ELF).unwrap_or_else(|e| panic!("root task ELF: {e:?}"));
 
