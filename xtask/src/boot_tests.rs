@@ -289,18 +289,39 @@ const BOOT_TESTS: &[BootTest] = &[
 /// Boot tests of the aarch64 boards: the boot path (ELF loader, kernel
 /// entry, syscall ABI) proven by a minimal root task, until the sel4 crate
 /// and the root task support aarch64.
-const AARCH64_BOOT_TESTS: &[BootTest] = &[BootTest {
-    name: "aarch64_loader_boots_the_kernel_and_a_root_task_that_prints_and_exits",
-    program: Program { package: "test-guests-aarch64", bin: "hello-root-task", embeds_system: false },
-    system: system::DEFAULT_SYSTEM,
-    timeout: Duration::from_secs(30),
-    expect: Expect::Pass(&[
-        "elf-loader: entering the kernel at 0xffffff8000000000",
-        "Booting all finished, dropped to user space",
-        "hello from the aarch64 root task: seL4_DebugPutChar works",
-        "aarch64 root task: ending QEMU through semihosting SYS_EXIT 0",
-    ]),
-}];
+const AARCH64_BOOT_TESTS: &[BootTest] = &[
+    BootTest {
+        name: "aarch64_loader_boots_the_kernel_and_a_root_task_that_prints_and_exits",
+        program: Program { package: "test-guests-aarch64", bin: "putchar-root-task", embeds_system: false },
+        system: system::DEFAULT_SYSTEM,
+        timeout: Duration::from_secs(30),
+        expect: Expect::Pass(&[
+            "elf-loader: entering the kernel at 0xffffff8000000000",
+            "Booting all finished, dropped to user space",
+            "hello from the aarch64 root task: seL4_DebugPutChar works",
+            "aarch64 root task: ending QEMU through semihosting SYS_EXIT 0",
+        ]),
+    },
+    BootTest {
+        name: "aarch64_sel4_root_task_runtime_retypes_and_identifies_an_endpoint",
+        program: Program { package: "test-guests", bin: "hello-root-task", embeds_system: false },
+        system: system::DEFAULT_SYSTEM,
+        timeout: Duration::from_secs(30),
+        expect: Expect::Pass(&[
+            "seL4 kernel 5.0.0 started the hello root task on aarch64",
+            "untyped capabilities, free slots",
+            "the kernel agrees it is an endpoint",
+            "hello root task: passed",
+        ]),
+    },
+    BootTest {
+        name: "aarch64_harness_fails_a_panicking_guest_and_shows_the_message",
+        program: Program { package: "test-guests", bin: "panicking-root-task", embeds_system: false },
+        system: system::DEFAULT_SYSTEM,
+        timeout: Duration::from_secs(30),
+        expect: Expect::Panic("deliberate panic to test the boot test harness"),
+    },
+];
 
 /// The boot tests that apply to `board`'s architecture.
 fn boot_tests_for(board: &str) -> Result<&'static [BootTest]> {
