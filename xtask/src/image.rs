@@ -45,7 +45,7 @@ impl Images {
     /// A runner spec that boots these images with the board's QEMU settings.
     pub fn run_spec(&self, timeout: Duration, log_file: PathBuf) -> RunSpec {
         let qemu = &self.board.qemu;
-        let mut spec = RunSpec::new(&qemu.program, qemu.args_with_loader(&self.kernel, &self.root_task, self.loader.as_deref()));
+        let mut spec = RunSpec::new(&qemu.program, self.board.qemu_args(&self.kernel, &self.root_task, self.loader.as_deref()));
         spec.timeout = timeout;
         spec.log_file = log_file;
         spec.success_status = qemu.success_status;

@@ -133,6 +133,11 @@ fn load_root_task(root: &Elf, at: u64) -> UserImage {
     UserImage { p_start, p_end: p_start + (v_end - v_start), pv_offset, v_entry: root.entry }
 }
 
+unsafe extern "C" {
+    /// First byte of the loader image (loader.ld).
+    static __loader_start: u8;
+}
+
 #[no_mangle]
 extern "C" fn loader_main(entry_el: u64) -> ! {
     match entry_el {
@@ -152,6 +157,20 @@ extern "C" fn loader_main(entry_el: u64) -> ! {
     // Caches and MMU on first: copying with the MMU off would be to device
     // memory, where unaligned accesses fault.
     unsafe { mmu::enable(phys_base, 2) };
+
+    // Everything placed must end below the loader itself (the board's
+    // [loader] address), or the copies would overwrite the code doing them.
+    let loader_start = core::ptr::addr_of!(__loader_start) as u64;
+    let kernel_end = kernel.loadable().map(|s| s.paddr + s.memsz).max().unwrap_or(phys_base);
+    let root_size: u64 = root.loadable().map(|s| align_up(s.vaddr + s.memsz, PAGE)).max().unwrap_or(0)
+        - root.loadable().map(|s| s.vaddr & !(PAGE - 1)).min().unwrap_or(0);
+    if align_up(kernel_end, PAGE) + root_size > loader_start {
+        panic!(
+            "kernel and root task need {:#x}..{:#x}, which reaches the loader at {loader_start:#x}: raise the board's [loader] address",
+            phys_base,
+            align_up(kernel_end, PAGE) + root_size
+        );
+    }
 
     let placed = load_kernel(&kernel);
     let user = load_root_task(&root, align_up(placed.end, PAGE));

@@ -129,7 +129,8 @@ pub struct KernelProfile {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct QemuConfig {
     pub program: String,
-    /// Arguments; `{kernel}`, `{root-task}` and `{loader}` are replaced by image paths.
+    /// Arguments; `{kernel}`, `{root-task}` and `{loader}` are replaced by
+    /// image paths, `{ram-size}` by the RAM size of the board's `[platform]`.
     pub args: Vec<String>,
     pub success_status: i32,
 }
@@ -211,6 +212,14 @@ impl Board {
             (Some(_), Some(platform)) => platform.check()?,
             (None, None) => {}
         }
+        if let (Some(loader), Some(platform)) = (&parsed.loader, &parsed.platform) {
+            if !platform.ram.iter().any(|r| r.start <= loader.address && loader.address < r.end) {
+                bail!("[loader] address {:#x} is not in any [platform] ram region", loader.address);
+            }
+            if loader.address <= platform.phys_base {
+                bail!("[loader] address {:#x} must lie above phys-base {:#x}: the kernel and root task are placed from there upwards", loader.address, platform.phys_base);
+            }
+        }
         Ok(Board {
             name: name.to_string(),
             dir: dir.to_path_buf(),
@@ -236,6 +245,21 @@ impl Board {
         }
         names.sort();
         Ok(names)
+    }
+
+    /// The QEMU arguments that boot these images: `{kernel}`, `{root-task}`,
+    /// `{loader}` and `{ram-size}` (the RAM of `[platform]`, e.g. `1024M`)
+    /// are replaced.
+    pub fn qemu_args(&self, kernel: &Path, root_task: &Path, loader: Option<&Path>) -> Vec<String> {
+        let ram_mib = self.platform.as_ref().map(|p| p.ram.iter().map(|r| r.end - r.start).sum::<u64>() >> 20);
+        self.qemu
+            .args_with_loader(kernel, root_task, loader)
+            .into_iter()
+            .map(|a| match ram_mib {
+                Some(mib) => a.replace("{ram-size}", &format!("{mib}M")),
+                None => a,
+            })
+            .collect()
     }
 
     /// The named kernel profile, with the board-wide config changes folded in.
@@ -315,6 +339,17 @@ success-status = 33
         let board = Board::parse("t", Path::new("/b/t"), MINIMAL).unwrap();
         let args = board.qemu.args_for(Path::new("/k.elf"), Path::new("/r.elf"));
         assert_eq!(args, ["-kernel", "/k.elf", "-initrd", "/r.elf"]);
+    }
+
+    #[test]
+    fn aarch64_virt_boots_the_loader_with_the_platform_ram() {
+        let boards = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let board = Board::load(&boards, "qemu-aarch64-virt").unwrap();
+        let args = board.qemu_args(Path::new("/k.elf"), Path::new("/r.elf"), Some(Path::new("/loader.elf")));
+        let joined = args.join(" ");
+        assert!(joined.contains("-m size=1024M"), "{joined}");
+        assert!(joined.contains("-kernel /loader.elf"), "{joined}");
+        assert!(!joined.contains('{'), "{joined}");
     }
 
     #[test]
