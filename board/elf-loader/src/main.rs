@@ -175,6 +175,11 @@ extern "C" fn loader_main(entry_el: u64) -> ! {
     let placed = load_kernel(&kernel);
     let user = load_root_task(&root, align_up(placed.end, PAGE));
     mmu::sync_code(phys_base, user.p_end);
+    // User level may read the counters and their frequency (CNTKCTL_EL1
+    // EL0PCTEN, EL0VCTEN): the aarch64 kernel of seL4 5.0 never writes this
+    // register (its EXPORT_PCNT_USER/EXPORT_VCNT_USER options act on
+    // AArch32 only), and its reset value makes user reads trap.
+    unsafe { asm!("msr cntkctl_el1, {}", "isb", in(reg) 0b11u64) };
     println!(
         "elf-loader: entering the kernel at {:#x}: ui_p_reg {:#x}..{:#x}, pv_offset {:#x}, v_entry {:#x}",
         placed.entry, user.p_start, user.p_end, user.pv_offset, user.v_entry
