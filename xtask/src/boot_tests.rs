@@ -47,6 +47,75 @@ const SELF_CHECK: &[&str] = &[
     "self-check: passed",
 ];
 
+/// Boot tests of native systems that every board runs.
+const NATIVE_SYSTEM: BootTest = BootTest {
+    name: "native_system_shows_calls_fault_restart_and_ends",
+    program: image::ROOT_TASK,
+    system: "systems/native.toml",
+    timeout: Duration::from_secs(60),
+    expect: Expect::Pass(&[
+        "system `native`",
+        "[INFO  client] call add(2, 40) -> Ok(42)",
+        "[INFO  client] 1000 more calls: sum 499500",
+        "supervisor: component `client` exited with code 0",
+        "[INFO  consumer] received 100000 messages in order",
+        "supervisor: component `crasher` faulted: VM fault: data access to address 0xc000000",
+        "supervisor: restarted `crasher` (restart 1 of at most 2)",
+        "supervisor: restarted `crasher` (restart 2 of at most 2)",
+        "supervisor: `crasher` reached its limit of 2 restarts; stopped",
+        "summary of system `native`:",
+        "crasher          stopped      restarts  2  faults  3",
+        "root task finished: all tasks ended",
+    ]),
+};
+
+const RING_TRANSFERS: BootTest = BootTest {
+    name: "ring_transfers_100000_messages_none_lost_duplicated_or_reordered",
+    program: image::ROOT_TASK,
+    system: "systems/native.toml",
+    timeout: Duration::from_secs(60),
+    expect: Expect::Pass(&[
+        "[INFO  consumer] received 100000 messages in order: none lost, duplicated, reordered or corrupted",
+        "supervisor: component `consumer` exited with code 0",
+        "[INFO  producer] sent 100000 messages over ring `numbers`",
+        "supervisor: component `producer` exited with code 0",
+    ]),
+};
+
+const RESTART_POLICIES: BootTest = BootTest {
+    name: "restart_policies_and_callers_of_a_dying_server",
+    program: image::ROOT_TASK,
+    system: "systems/tests/restart-policies.toml",
+    timeout: Duration::from_secs(60),
+    expect: Expect::Pass(&[
+        "add before any crash -> Ok(5): as expected",
+        "supervisor: component `flaky` faulted: VM fault",
+        "supervisor: restarted `flaky` (restart 1 of at most 1)",
+        "call that crashes the server -> Err(ServerDied): as expected",
+        "add after the restart -> Ok(7): as expected",
+        "supervisor: `flaky` reached its limit of 1 restarts; stopped",
+        "second crash (restart limit reached) -> Err(ServerDied): as expected",
+        "add to the stopped server -> Err(ServerDied): as expected",
+        "supervisor: component `policy-client` exited with code 0",
+        "supervisor: component `stopper` faulted: VM fault",
+        "supervisor: stopped `stopper` (restart policy: stop)",
+        "flaky            stopped      restarts  1  faults  2",
+        "root task finished: all tasks ended",
+    ]),
+};
+
+const HALT_SYSTEM: BootTest = BootTest {
+    name: "halt_system_policy_ends_the_system_with_failure",
+    program: image::ROOT_TASK,
+    system: "systems/tests/halt-system.toml",
+    timeout: Duration::from_secs(60),
+    expect: Expect::Fail(&[
+        "supervisor: component `halter` faulted: VM fault",
+        "faulted and its policy is halt-system: halting the system",
+        "root task failed: halted by a fault of `halter` (restart policy halt-system)",
+    ]),
+};
+
 const BOOT_TESTS: &[BootTest] = &[
     BootTest {
         name: "default_system_boots_and_passes_self_check",
@@ -77,38 +146,8 @@ const BOOT_TESTS: &[BootTest] = &[
             "root task finished: all tasks ended",
         ]),
     },
-    BootTest {
-        name: "native_system_shows_calls_fault_restart_and_ends",
-        program: image::ROOT_TASK,
-        system: "systems/native.toml",
-        timeout: Duration::from_secs(60),
-        expect: Expect::Pass(&[
-            "system `native`",
-            "[INFO  client] call add(2, 40) -> Ok(42)",
-            "[INFO  client] 1000 more calls: sum 499500",
-            "supervisor: component `client` exited with code 0",
-            "[INFO  consumer] received 100000 messages in order",
-            "supervisor: component `crasher` faulted: VM fault: data access to address 0xc000000",
-            "supervisor: restarted `crasher` (restart 1 of at most 2)",
-            "supervisor: restarted `crasher` (restart 2 of at most 2)",
-            "supervisor: `crasher` reached its limit of 2 restarts; stopped",
-            "summary of system `native`:",
-            "crasher          stopped      restarts  2  faults  3",
-            "root task finished: all tasks ended",
-        ]),
-    },
-    BootTest {
-        name: "ring_transfers_100000_messages_none_lost_duplicated_or_reordered",
-        program: image::ROOT_TASK,
-        system: "systems/native.toml",
-        timeout: Duration::from_secs(60),
-        expect: Expect::Pass(&[
-            "[INFO  consumer] received 100000 messages in order: none lost, duplicated, reordered or corrupted",
-            "supervisor: component `consumer` exited with code 0",
-            "[INFO  producer] sent 100000 messages over ring `numbers`",
-            "supervisor: component `producer` exited with code 0",
-        ]),
-    },
+    NATIVE_SYSTEM,
+    RING_TRANSFERS,
     BootTest {
         name: "isolation_faults_are_contained_and_others_keep_running",
         program: image::ROOT_TASK,
@@ -157,38 +196,8 @@ const BOOT_TESTS: &[BootTest] = &[
             "root task finished: all tasks ended",
         ]),
     },
-    BootTest {
-        name: "restart_policies_and_callers_of_a_dying_server",
-        program: image::ROOT_TASK,
-        system: "systems/tests/restart-policies.toml",
-        timeout: Duration::from_secs(60),
-        expect: Expect::Pass(&[
-            "add before any crash -> Ok(5): as expected",
-            "supervisor: component `flaky` faulted: VM fault",
-            "supervisor: restarted `flaky` (restart 1 of at most 1)",
-            "call that crashes the server -> Err(ServerDied): as expected",
-            "add after the restart -> Ok(7): as expected",
-            "supervisor: `flaky` reached its limit of 1 restarts; stopped",
-            "second crash (restart limit reached) -> Err(ServerDied): as expected",
-            "add to the stopped server -> Err(ServerDied): as expected",
-            "supervisor: component `policy-client` exited with code 0",
-            "supervisor: component `stopper` faulted: VM fault",
-            "supervisor: stopped `stopper` (restart policy: stop)",
-            "flaky            stopped      restarts  1  faults  2",
-            "root task finished: all tasks ended",
-        ]),
-    },
-    BootTest {
-        name: "halt_system_policy_ends_the_system_with_failure",
-        program: image::ROOT_TASK,
-        system: "systems/tests/halt-system.toml",
-        timeout: Duration::from_secs(60),
-        expect: Expect::Fail(&[
-            "supervisor: component `halter` faulted: VM fault",
-            "faulted and its policy is halt-system: halting the system",
-            "root task failed: halted by a fault of `halter` (restart policy halt-system)",
-        ]),
-    },
+    RESTART_POLICIES,
+    HALT_SYSTEM,
     BootTest {
         name: "device_memory_grant_reads_the_hpet",
         program: image::ROOT_TASK,
@@ -287,8 +296,9 @@ const BOOT_TESTS: &[BootTest] = &[
 ];
 
 /// Boot tests of the aarch64 boards: the boot path (ELF loader, kernel
-/// entry, syscall ABI) proven by a minimal root task, until the sel4 crate
-/// and the root task support aarch64.
+/// entry, syscall ABI) proven by a minimal root task, the sel4-root-task
+/// runtime, then the real root task with native systems. (Wasm, x86 devices
+/// and the isolation probes, which use x86 instructions, are x86_64 only.)
 const AARCH64_BOOT_TESTS: &[BootTest] = &[
     BootTest {
         name: "aarch64_loader_boots_the_kernel_and_a_root_task_that_prints_and_exits",
@@ -314,6 +324,17 @@ const AARCH64_BOOT_TESTS: &[BootTest] = &[
             "hello root task: passed",
         ]),
     },
+    BootTest {
+        name: "aarch64_root_task_boots_and_passes_self_check",
+        program: image::ROOT_TASK,
+        system: "systems/native.toml",
+        timeout: Duration::from_secs(60),
+        expect: Expect::Pass(SELF_CHECK),
+    },
+    NATIVE_SYSTEM,
+    RING_TRANSFERS,
+    RESTART_POLICIES,
+    HALT_SYSTEM,
     BootTest {
         name: "aarch64_harness_fails_a_panicking_guest_and_shows_the_message",
         program: Program { package: "test-guests", bin: "panicking-root-task", embeds_system: false },
