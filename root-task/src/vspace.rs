@@ -14,8 +14,8 @@ use crate::objects::{AllocError, ObjectAllocator};
 mod level {
     use super::*;
     pub type L1 = cap::X86Pdpt;
-    pub type L2 = cap::PageDirectory;
-    pub type L3 = cap::PageTable;
+    pub type L2 = cap::X86PageDirectory;
+    pub type L3 = cap::X86PageTable;
     pub const BLUEPRINTS: [ObjectBlueprint; 3] = [ObjectBlueprint::X86Pdpt, ObjectBlueprint::X86PageDirectory, ObjectBlueprint::X86PageTable];
 }
 #[cfg(target_arch = "aarch64")]
