@@ -161,7 +161,7 @@ pub struct PdObjects {
     pub notification: cap::Notification,
     /// The component's counters page (`system_manifest::stats`), kept
     /// across restarts and also mapped by the root task.
-    pub stats: cap::X86Page,
+    pub stats: cap::Page,
 }
 
 impl PdObjects {
@@ -169,7 +169,7 @@ impl PdObjects {
         Ok(PdObjects {
             endpoint: objects.make(ObjectBlueprint::Endpoint, "input endpoint")?.cast(),
             notification: objects.make(ObjectBlueprint::Notification, "notification")?.cast(),
-            stats: objects.make(ObjectBlueprint::X86Page, "counters page")?.cast(),
+            stats: objects.make(ObjectBlueprint::PAGE, "counters page")?.cast(),
         })
     }
 }

@@ -519,7 +519,11 @@ fn boot_tests_for(board: &str) -> Result<&'static [BootTest]> {
     })
 }
 
-pub fn run_all(host: bool, qemu: bool, board: &str, filter: Option<&str>) -> Result<bool> {
+/// The boards `cargo xtask test` boots, in order (the host tests use the first).
+pub const TEST_BOARDS: &[&str] = &["qemu-x86_64", "qemu-aarch64-virt"];
+
+pub fn run_all(host: bool, qemu: bool, boards: &[String], filter: Option<&str>) -> Result<bool> {
+    let board = boards.first().map_or("qemu-x86_64", |b| b.as_str());
     // Host tests use the kernel's generators too (python3 modules, gcc).
     crate::setup::ensure()?;
     let mut passed = 0;
@@ -573,17 +577,20 @@ pub fn run_all(host: bool, qemu: bool, board: &str, filter: Option<&str>) -> Res
         }
     }
     if qemu {
-        println!("== QEMU boot tests on board {board}");
-        for test in boot_tests_for(board)?.iter().filter(|t| filter.is_none_or(|f| t.name.contains(f))) {
-            match run_boot_test(test, board) {
-                Ok(true) => {
-                    println!("test {} ... ok", test.name);
-                    passed += 1;
-                }
-                Ok(false) => failed.push(test.name.to_string()),
-                Err(e) => {
-                    println!("test {} ... FAILED: {e:#}", test.name);
-                    failed.push(test.name.to_string());
+        for board in boards {
+            println!("== QEMU boot tests on board {board}");
+            for test in boot_tests_for(board)?.iter().filter(|t| filter.is_none_or(|f| t.name.contains(f))) {
+                let name = format!("{board}: {}", test.name);
+                match run_boot_test(test, board) {
+                    Ok(true) => {
+                        println!("test {name} ... ok");
+                        passed += 1;
+                    }
+                    Ok(false) => failed.push(name),
+                    Err(e) => {
+                        println!("test {name} ... FAILED: {e:#}");
+                        failed.push(name);
+                    }
                 }
             }
         }
@@ -601,7 +608,7 @@ fn run_boot_test(test: &BootTest, board: &str) -> Result<bool> {
     args.kernel_profile = test.kernel_profile.into();
     args.interactive = test.interactive;
     let images = image::build(&args, test.program)?;
-    let log = workspace_root().join("target/boot-tests").join(format!("{}.log", test.name));
+    let log = workspace_root().join("target/boot-tests").join(board).join(format!("{}.log", test.name));
     let mut spec = images.run_spec(test.timeout, log);
     spec.echo = false;
     if let Expect::Pass(lines) | Expect::Fail(lines) = test.expect {

@@ -54,8 +54,10 @@ enum Command {
         /// Only the QEMU boot tests.
         #[arg(long)]
         qemu_only: bool,
-        #[arg(long, default_value = "qemu-x86_64")]
-        board: String,
+        /// Boot tests of this board only (default: every board, x86_64 first;
+        /// the host tests use the first).
+        #[arg(long)]
+        board: Option<String>,
         /// Only the QEMU boot tests whose name contains this text.
         #[arg(long)]
         filter: Option<String>,
@@ -122,7 +124,13 @@ fn main() -> ExitCode {
             true
         }),
         Command::Run { build, timeout } => run(&build, Duration::from_secs(timeout)),
-        Command::Test { host_only, qemu_only, board, filter } => boot_tests::run_all(!qemu_only, !host_only, &board, filter.as_deref()),
+        Command::Test { host_only, qemu_only, board, filter } => {
+            let boards = match board {
+                Some(board) => vec![board],
+                None => boot_tests::TEST_BOARDS.iter().map(|b| b.to_string()).collect(),
+            };
+            boot_tests::run_all(!qemu_only, !host_only, &boards, filter.as_deref())
+        }
         Command::Bench(args) => bench::run(&args),
     };
     match result {
