@@ -44,12 +44,30 @@ impl fmt::Display for RootTaskError {
     }
 }
 
+/// Frequency in MHz of the counter components read the time from: the TSC
+/// on x86_64 (the kernel measures it and reports it in the bootinfo), the
+/// generic timer on aarch64 (CNTFRQ_EL0, readable at user level).
+fn counter_mhz(bootinfo: &BootInfo) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        bootinfo.arch_info()
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        let _ = bootinfo;
+        let hz: usize;
+        // SAFETY: reads a counter register.
+        unsafe { core::arch::asm!("mrs {}, cntfrq_el0", out(reg) hz, options(nomem, nostack)) };
+        hz / 1_000_000
+    }
+}
+
 fn main(bootinfo: &BootInfo) -> Result<(), RootTaskError> {
     summary::print(bootinfo);
     let mut objects = objects::ObjectAllocator::new(bootinfo);
     self_check::run(&mut objects).map_err(RootTaskError::SelfCheck)?;
     let image = boot_image::boot_image().map_err(RootTaskError::BootImage)?;
-    let mut system = system::System::build(image, objects, bootinfo.arch_info()).map_err(RootTaskError::Build)?;
+    let mut system = system::System::build(image, objects, counter_mhz(bootinfo)).map_err(RootTaskError::Build)?;
     system.start().map_err(RootTaskError::Build)?;
     let outcome = supervisor::supervise(&mut system);
     system.print_summary();

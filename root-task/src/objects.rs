@@ -124,7 +124,7 @@ impl ObjectAllocator {
                     retype(untyped, ObjectBlueprint::Untyped { size_bits: size_bits as usize }, padding.bits(), 1, "device memory padding")?;
                 }
                 DeviceStep::Frames { untyped, count, .. } => {
-                    retype(untyped, ObjectBlueprint::X86Page, slot, count, what)?;
+                    retype(untyped, ObjectBlueprint::PAGE, slot, count, what)?;
                     slot += count;
                 }
             }

@@ -14,12 +14,12 @@ use core::fmt;
 use core::ops::Range;
 
 use sel4_root_task::sel4::{
-    self, cap, cnode_guard_data, io_port_range_data, CPtr, CapRights, ObjectBlueprint, UserContext, VmAttributes, Word,
+    self, cap, cnode_guard_data, CPtr, CapRights, ObjectBlueprint, UserContext, VmAttributes, Word,
 };
 use sel4_root_task::init_caps;
 use system_manifest::layout::{self, slot, start_mode, vaddr};
 use system_manifest::{
-    ArchivedBootImage, ArchivedComponent, ArchivedGrantedCap, ArchivedIrqSource, ArchivedMappingSource, ArchivedProgram,
+    ArchivedBootImage, ArchivedComponent, ArchivedGrantedCap, ArchivedMappingSource, ArchivedProgram,
     ArchivedSegmentAccess,
 };
 
@@ -51,7 +51,7 @@ fn kernel(what: &'static str) -> impl Fn(sel4::Error) -> AllocError {
 /// Frames of a program's read-only segments, shared by its instances.
 pub struct ProgramFrames {
     /// (vaddr, frame) of every read-only page.
-    read_only: Vec<(Word, cap::X86Page)>,
+    read_only: Vec<(Word, cap::Page)>,
 }
 
 impl ProgramFrames {
@@ -84,7 +84,7 @@ fn filled_frames(
     scratch: &mut ScratchWindow,
     what: &'static str,
 ) -> Result<Range<Word>, AllocError> {
-    let frames = objects.make_many(ObjectBlueprint::X86Page, pages, what)?;
+    let frames = objects.make_many(ObjectBlueprint::PAGE, pages, what)?;
     for (i, frame) in frames.clone().enumerate() {
         scratch.fill(CPtr::from_bits(frame).cast(), chunk(data, i)).map_err(kernel(what))?;
     }
@@ -126,11 +126,11 @@ struct MemoryBuilder<'a> {
 impl MemoryBuilder<'_> {
     /// New frames covering `bytes` at `at`, holding `initial` (then zeros),
     /// mapped read-write. Returns the first frame.
-    fn writable(&mut self, at: Word, bytes: Word, initial: &'static [u8], what: &'static str) -> Result<cap::X86Page, AllocError> {
+    fn writable(&mut self, at: Word, bytes: Word, initial: &'static [u8], what: &'static str) -> Result<cap::Page, AllocError> {
         let pages = pages_of(at, bytes);
-        let frames = self.objects.make_many(ObjectBlueprint::X86Page, pages.len(), what)?;
+        let frames = self.objects.make_many(ObjectBlueprint::PAGE, pages.len(), what)?;
         for (i, (page, frame)) in pages.zip(frames.clone()).enumerate() {
-            let frame: cap::X86Page = CPtr::from_bits(frame).cast();
+            let frame: cap::Page = CPtr::from_bits(frame).cast();
             let data = chunk(initial, i);
             if !data.is_empty() {
                 self.scratch.fill(frame, data).map_err(kernel(what))?;
@@ -161,7 +161,7 @@ pub struct PdObjects {
     pub notification: cap::Notification,
     /// The component's counters page (`system_manifest::stats`), kept
     /// across restarts and also mapped by the root task.
-    pub stats: cap::X86Page,
+    pub stats: cap::Page,
 }
 
 impl PdObjects {
@@ -169,7 +169,7 @@ impl PdObjects {
         Ok(PdObjects {
             endpoint: objects.make(ObjectBlueprint::Endpoint, "input endpoint")?.cast(),
             notification: objects.make(ObjectBlueprint::Notification, "notification")?.cast(),
-            stats: objects.make(ObjectBlueprint::X86Page, "counters page")?.cast(),
+            stats: objects.make(ObjectBlueprint::PAGE, "counters page")?.cast(),
         })
     }
 }
@@ -277,14 +277,22 @@ impl Pd {
                     dest.mint(&from_root(target.notification.cptr()), CapRights::WRITE_ONLY, badge.to_native() as Word)
                         .map_err(kernel("notification grant"))?;
                 }
+                #[cfg(target_arch = "x86_64")]
                 ArchivedGrantedCap::IoPorts { first, last } => {
+                    use sel4_root_task::sel4::io_port_range_data;
                     let data = io_port_range_data(first.to_native(), last.to_native());
                     dest.mint(&from_root(init_caps::IO_PORT.cptr()), CapRights::ALL, data).map_err(kernel("IO-port grant"))?;
                 }
+                // IO ports and IOAPIC pins are x86 hardware.
+                #[cfg(not(target_arch = "x86_64"))]
+                ArchivedGrantedCap::IoPorts { .. } => return Err(kernel("IO-port grant (x86 only)")(sel4::Error::IllegalOperation)),
+                #[cfg(not(target_arch = "x86_64"))]
+                ArchivedGrantedCap::Irq { .. } => return Err(kernel("IOAPIC IRQ grant (x86 only)")(sel4::Error::IllegalOperation)),
+                #[cfg(target_arch = "x86_64")]
                 ArchivedGrantedCap::Irq { irq, badge } => {
                     let handler = objects.slot("IRQ handler")?;
                     match irq {
-                        ArchivedIrqSource::IoApic { ioapic, pin, level_triggered, active_low, vector } => init_caps::IRQ_CONTROL
+                        system_manifest::ArchivedIrqSource::IoApic { ioapic, pin, level_triggered, active_low, vector } => init_caps::IRQ_CONTROL
                             .get_ioapic(
                                 &from_root(handler),
                                 ioapic.to_native() as Word,
@@ -332,7 +340,7 @@ impl Pd {
         // The config archive: read-only, filled once.
         let config: &'static [u8] = &component.config;
         for (i, page) in pages_of(vaddr::CONFIG as Word, config.len().max(1)).enumerate() {
-            let frame: cap::X86Page = memory.objects.make(ObjectBlueprint::X86Page, "config frames")?.cast();
+            let frame: cap::Page = memory.objects.make(ObjectBlueprint::PAGE, "config frames")?.cast();
             memory.scratch.fill(frame, chunk(config, i)).map_err(kernel("config frames"))?;
             memory.map_copy(frame.cptr(), page, CapRights::READ_ONLY, VmAttributes::DEFAULT, "config frames")?;
         }
@@ -391,6 +399,23 @@ impl Pd {
         })
     }
 
+    /// The component runtime's entry arguments (components/runtime/src/entry.rs).
+    #[cfg(target_arch = "aarch64")]
+    fn initial_registers(&self, mode: u64) -> UserContext {
+        UserContext {
+            pc: self.entry,
+            sp: vaddr::STACK_TOP as Word,
+            x0: vaddr::CONFIG as Word,
+            x1: vaddr::IPC_BUFFER as Word,
+            x2: self.manifest.config.len(),
+            x3: mode as Word,
+            x4: self.wasm_module_len,
+            x5: self.tsc_mhz,
+            ..Default::default()
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
     fn initial_registers(&self, mode: u64) -> UserContext {
         UserContext {
             rip: self.entry,

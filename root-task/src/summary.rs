@@ -48,11 +48,11 @@ pub fn print(bootinfo: &BootInfo) {
         t.ram_count + t.device_count
     );
     log::info!(
-        "root CNode: 2^{} slots, {} free slots {:?}; image frames {:?}; TSC {} MHz",
+        "root CNode: 2^{} slots, {} free slots {:?}; image frames {:?}; counter {} MHz",
         bootinfo.cnode_size_bits(),
         empty.len(),
         empty,
         bootinfo.user_image_frames(),
-        bootinfo.arch_info()
+        crate::counter_mhz(bootinfo)
     );
 }

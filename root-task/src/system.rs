@@ -62,7 +62,7 @@ impl System {
         for region in manifest.regions.iter() {
             let pages = (region.bytes.to_native() / layout::PAGE_SIZE) as usize;
             let frames = objects
-                .make_many(ObjectBlueprint::X86Page, pages, "shared region frames")
+                .make_many(ObjectBlueprint::PAGE, pages, "shared region frames")
                 .map_err(|error| BuildError { component: region.name.as_str(), error })?;
             regions.push(frames);
         }

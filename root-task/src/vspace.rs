@@ -1,5 +1,6 @@
 //! Address spaces: mapping frames, making the paging structures a mapping
-//! needs on the way (x86_64: PDPT, page directory, page table).
+//! needs on the way (x86_64: PDPT, page directory, page table; aarch64:
+//! page upper directory, page directory, page table: the same shifts).
 
 use alloc::collections::BTreeSet;
 
@@ -8,7 +9,26 @@ use sel4_root_task::init_caps;
 
 use crate::objects::{AllocError, ObjectAllocator};
 
-/// Bits of virtual address each paging level covers on x86_64.
+/// The three paging levels below the VSpace root, from the top.
+#[cfg(target_arch = "x86_64")]
+mod level {
+    use super::*;
+    pub type L1 = cap::X86Pdpt;
+    pub type L2 = cap::X86PageDirectory;
+    pub type L3 = cap::X86PageTable;
+    pub const BLUEPRINTS: [ObjectBlueprint; 3] = [ObjectBlueprint::X86Pdpt, ObjectBlueprint::X86PageDirectory, ObjectBlueprint::X86PageTable];
+}
+#[cfg(target_arch = "aarch64")]
+mod level {
+    use super::*;
+    pub type L1 = cap::ArmPageUpperDirectory;
+    pub type L2 = cap::ArmPageDirectory;
+    pub type L3 = cap::ArmPageTable;
+    pub const BLUEPRINTS: [ObjectBlueprint; 3] =
+        [ObjectBlueprint::ArmPageUpperDirectory, ObjectBlueprint::ArmPageDirectory, ObjectBlueprint::ArmPageTable];
+}
+
+/// Bits of virtual address each paging level covers (x86_64 and aarch64 alike).
 const PDPT_SHIFT: u32 = 39; // one PDPT per PML4 entry (512 GiB)
 const PD_SHIFT: u32 = 30; // one page directory per PDPT entry (1 GiB)
 const PT_SHIFT: u32 = 21; // one page table per page-directory entry (2 MiB)
@@ -27,7 +47,7 @@ pub struct VSpace {
 impl VSpace {
     /// A new, empty VSpace with an address-space identifier.
     pub fn new(objects: &mut ObjectAllocator, what: &'static str) -> Result<VSpace, AllocError> {
-        let root: cap::VSpace = objects.make(ObjectBlueprint::X86Pml4, what)?.cast();
+        let root: cap::VSpace = objects.make(ObjectBlueprint::VSPACE, what)?.cast();
         init_caps::ASID_POOL.assign(root).map_err(|error| AllocError::Kernel { what, error })?;
         Ok(Self::existing(root))
     }
@@ -46,7 +66,7 @@ impl VSpace {
     pub fn map(
         &mut self,
         objects: &mut ObjectAllocator,
-        frame: cap::X86Page,
+        frame: cap::Page,
         vaddr: Word,
         rights: CapRights,
         attrs: VmAttributes,
@@ -59,17 +79,17 @@ impl VSpace {
     fn ensure_paging(&mut self, objects: &mut ObjectAllocator, vaddr: Word, what: &'static str) -> Result<(), AllocError> {
         let kernel = |error: sel4::Error| AllocError::Kernel { what, error };
         if self.pdpts.insert(vaddr >> PDPT_SHIFT) {
-            let pdpt: cap::X86Pdpt = objects.make(ObjectBlueprint::X86Pdpt, what)?.cast();
+            let pdpt: level::L1 = objects.make(level::BLUEPRINTS[0], what)?.cast();
             pdpt.map(self.root, vaddr, VmAttributes::DEFAULT).map_err(kernel)?;
             self.paging_objects += 1;
         }
         if self.pds.insert(vaddr >> PD_SHIFT) {
-            let pd: cap::X86PageDirectory = objects.make(ObjectBlueprint::X86PageDirectory, what)?.cast();
+            let pd: level::L2 = objects.make(level::BLUEPRINTS[1], what)?.cast();
             pd.map(self.root, vaddr, VmAttributes::DEFAULT).map_err(kernel)?;
             self.paging_objects += 1;
         }
         if self.pts.insert(vaddr >> PT_SHIFT) {
-            let pt: cap::X86PageTable = objects.make(ObjectBlueprint::X86PageTable, what)?.cast();
+            let pt: level::L3 = objects.make(level::BLUEPRINTS[2], what)?.cast();
             pt.map(self.root, vaddr, VmAttributes::DEFAULT).map_err(kernel)?;
             self.paging_objects += 1;
         }
@@ -98,11 +118,11 @@ impl ScratchWindow {
     }
 
     /// Runs `f` on the contents of `frame` (a page).
-    pub fn with_frame<R>(&mut self, frame: cap::X86Page, f: impl FnOnce(&mut [u8; PAGE_SIZE]) -> R) -> Result<R, sel4::Error> {
+    pub fn with_frame<R>(&mut self, frame: cap::Page, f: impl FnOnce(&mut [u8; PAGE_SIZE]) -> R) -> Result<R, sel4::Error> {
         // Map a copy: the original may already be mapped in a component.
         let root = init_caps::CNODE;
         root.relative(self.slot).copy(&root.relative(frame.cptr()), CapRights::READ_WRITE)?;
-        let copy: cap::X86Page = self.slot.cast();
+        let copy: cap::Page = self.slot.cast();
         let result = copy.map(self.vspace.root(), SCRATCH_VADDR, CapRights::READ_WRITE, VmAttributes::DEFAULT).map(|()| {
             // SAFETY: the page is mapped read-write at SCRATCH_VADDR until
             // the unmap below, and nothing else in this task aliases it.
@@ -114,7 +134,7 @@ impl ScratchWindow {
     }
 
     /// Fills `frame` with `data` followed by zeros.
-    pub fn fill(&mut self, frame: cap::X86Page, data: &[u8]) -> Result<(), sel4::Error> {
+    pub fn fill(&mut self, frame: cap::Page, data: &[u8]) -> Result<(), sel4::Error> {
         self.with_frame(frame, |page| {
             page[..data.len()].copy_from_slice(data);
             page[data.len()..].fill(0);

@@ -127,7 +127,8 @@ pub mod init_caps {
     pub const IRQ_CONTROL: cap::IrqControl = cap::IrqControl::from_bits(sel4::sys::bootinfo::seL4_CapIRQControl as usize);
     pub const ASID_CONTROL: cap::AsidControl = cap::AsidControl::from_bits(sel4::sys::bootinfo::seL4_CapASIDControl as usize);
     pub const ASID_POOL: cap::AsidPool = cap::AsidPool::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadASIDPool as usize);
+    #[cfg(target_arch = "x86_64")]
     pub const IO_PORT: cap::IoPort = cap::IoPort::from_bits(sel4::sys::bootinfo::seL4_CapIOPort as usize);
-    pub const BOOTINFO_FRAME: cap::X86Page = cap::X86Page::from_bits(sel4::sys::bootinfo::seL4_CapBootInfoFrame as usize);
-    pub const IPC_BUFFER: cap::X86Page = cap::X86Page::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadIPCBuffer as usize);
+    pub const BOOTINFO_FRAME: cap::Page = cap::Page::from_bits(sel4::sys::bootinfo::seL4_CapBootInfoFrame as usize);
+    pub const IPC_BUFFER: cap::Page = cap::Page::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadIPCBuffer as usize);
 }

@@ -1,5 +1,6 @@
 //! Entry point: the kernel starts the root task at its ELF entry with the
-//! bootinfo pointer in RDI and an undefined stack pointer.
+//! bootinfo pointer in the first argument register (RDI on x86_64, x0 on
+//! aarch64) and an undefined stack pointer.
 
 use core::arch::global_asm;
 
@@ -15,6 +16,7 @@ static mut __SEL4_ROOT_TASK_STACK: Stack = Stack([0; STACK_SIZE]);
 
 // Switch to our stack (16-byte aligned for the call) and enter Rust; RDI
 // still holds the bootinfo pointer.
+#[cfg(target_arch = "x86_64")]
 global_asm!(
     ".section .text.start, \"ax\"",
     ".global _start",
@@ -23,6 +25,25 @@ global_asm!(
     "    xor rbp, rbp",
     "    call {entry}",
     "    ud2",
+    stack = sym __SEL4_ROOT_TASK_STACK,
+    size = const STACK_SIZE,
+    entry = sym rust_entry,
+);
+
+// The same on aarch64, where x0 holds the bootinfo pointer.
+#[cfg(target_arch = "aarch64")]
+global_asm!(
+    ".section .text.start, \"ax\"",
+    ".global _start",
+    "_start:",
+    "    adrp x9, {stack}",
+    "    add x9, x9, :lo12:{stack}",
+    "    add x9, x9, #{size}",
+    "    mov sp, x9",
+    "    mov x29, xzr",
+    "    mov x30, xzr",
+    "    bl {entry}",
+    "    brk #0",
     stack = sym __SEL4_ROOT_TASK_STACK,
     size = const STACK_SIZE,
     entry = sym rust_entry,

@@ -34,28 +34,49 @@ impl<E: fmt::Display> Termination for Result<(), E> {
     }
 }
 
-/// QEMU's isa-debug-exit device, as configured in board/qemu-x86_64/board.toml
-/// (`-device isa-debug-exit,iobase=0xf4`): writing v makes QEMU exit with
-/// status (v << 1) | 1.
-const QEMU_DEBUG_EXIT_PORT: u16 = 0xf4;
-const QEMU_EXIT_SUCCESS: u8 = 0x10;
-const QEMU_EXIT_FAILURE: u8 = 0x11;
-
-/// Ends the system. Under QEMU the emulator exits with status 33 for success
-/// and 35 for failure; elsewhere the kernel is halted (debug kernels) or the
-/// root task suspends itself.
+/// Ends the system. Under QEMU the emulator exits with the board's success
+/// status or a failure one (see `qemu_exit`); elsewhere the kernel is halted
+/// (debug kernels) or the root task suspends itself.
 pub fn exit(status: ExitStatus) -> ! {
-    let value = match status {
-        ExitStatus::Success => QEMU_EXIT_SUCCESS,
-        ExitStatus::Failure => QEMU_EXIT_FAILURE,
-    };
-    let _ = init_caps::IO_PORT.out8(QEMU_DEBUG_EXIT_PORT, value);
-    // Not on QEMU (or no IO-port capability): stop here.
+    qemu_exit(status);
+    // Not on QEMU (or no way to reach it): stop here.
     sel4::debug_halt();
     loop {
         let _ = init_caps::TCB.suspend();
     }
 }
+
+/// QEMU's isa-debug-exit device, as configured in board/qemu-x86_64/board.toml
+/// (`-device isa-debug-exit,iobase=0xf4`): writing v makes QEMU exit with
+/// status (v << 1) | 1, so 33 for success and 35 for failure.
+#[cfg(target_arch = "x86_64")]
+fn qemu_exit(status: ExitStatus) {
+    const QEMU_DEBUG_EXIT_PORT: u16 = 0xf4;
+    let value: u8 = match status {
+        ExitStatus::Success => 0x10,
+        ExitStatus::Failure => 0x11,
+    };
+    let _ = init_caps::IO_PORT.out8(QEMU_DEBUG_EXIT_PORT, value);
+}
+
+/// Semihosting SYS_EXIT, which board/qemu-aarch64-virt/board.toml lets user
+/// level use (`-semihosting-config enable=on,userspace=on`): QEMU exits with
+/// status 0 for success and 1 for failure. Without semihosting, `hlt` is an
+/// unknown instruction to the kernel, which stops the root task (it has no
+/// fault handler).
+#[cfg(target_arch = "aarch64")]
+fn qemu_exit(status: ExitStatus) {
+    const SYS_EXIT: u64 = 0x18;
+    const ADP_STOPPED_APPLICATION_EXIT: u64 = 0x20026;
+    let code: u64 = match status {
+        ExitStatus::Success => 0,
+        ExitStatus::Failure => 1,
+    };
+    let block = [ADP_STOPPED_APPLICATION_EXIT, code];
+    // SAFETY: the semihosting call only reads `block`.
+    unsafe { core::arch::asm!("hlt #0xf000", in("x0") SYS_EXIT, in("x1") block.as_ptr(), options(nostack)) };
+}
+
 
 /// The early console: the kernel's debug console on a kernel that prints;
 /// otherwise (a release kernel) the board's serial port written directly

@@ -102,10 +102,13 @@ pub mod kind {
         Notification,
         IrqControl,
         IrqHandler,
-        /// x86 IO-port range.
-        IoPort,
         AsidControl,
         AsidPool,
+    );
+    #[cfg(target_arch = "x86_64")]
+    kinds!(
+        /// x86 IO-port range.
+        IoPort,
         /// A 4 KiB frame.
         X86Page,
         /// A 2 MiB frame.
@@ -115,6 +118,23 @@ pub mod kind {
         X86Pdpt,
         /// x86_64 top-level paging structure: a VSpace root.
         X86Pml4,
+    );
+    #[cfg(target_arch = "aarch64")]
+    kinds!(
+        /// A 4 KiB frame.
+        ArmSmallPage,
+        /// A 2 MiB frame.
+        ArmLargePage,
+        /// A 1 GiB frame.
+        ArmHugePage,
+        /// Level 3 of the translation tables (maps 4 KiB pages).
+        ArmPageTable,
+        /// Level 2 (maps page tables or 2 MiB pages).
+        ArmPageDirectory,
+        /// Level 1 (maps page directories or 1 GiB pages).
+        ArmPageUpperDirectory,
+        /// Level 0, the top: a VSpace root.
+        ArmPageGlobalDirectory,
     );
 }
 
@@ -127,17 +147,42 @@ pub type Endpoint = Cap<kind::Endpoint>;
 pub type Notification = Cap<kind::Notification>;
 pub type IrqControl = Cap<kind::IrqControl>;
 pub type IrqHandler = Cap<kind::IrqHandler>;
-pub type IoPort = Cap<kind::IoPort>;
 pub type AsidControl = Cap<kind::AsidControl>;
 pub type AsidPool = Cap<kind::AsidPool>;
-pub type X86Page = Cap<kind::X86Page>;
-pub type X86LargePage = Cap<kind::X86LargePage>;
-pub type X86PageTable = Cap<kind::X86PageTable>;
-pub type X86PageDirectory = Cap<kind::X86PageDirectory>;
-pub type X86Pdpt = Cap<kind::X86Pdpt>;
-pub type X86Pml4 = Cap<kind::X86Pml4>;
-/// The VSpace root of this architecture.
-pub type VSpace = X86Pml4;
+#[cfg(target_arch = "x86_64")]
+pub use self::x86_64_caps::*;
+#[cfg(target_arch = "x86_64")]
+mod x86_64_caps {
+    use super::{kind, Cap};
+    pub type IoPort = Cap<kind::IoPort>;
+    pub type X86Page = Cap<kind::X86Page>;
+    pub type X86LargePage = Cap<kind::X86LargePage>;
+    pub type X86PageTable = Cap<kind::X86PageTable>;
+    pub type X86PageDirectory = Cap<kind::X86PageDirectory>;
+    pub type X86Pdpt = Cap<kind::X86Pdpt>;
+    pub type X86Pml4 = Cap<kind::X86Pml4>;
+    /// The VSpace root of this architecture.
+    pub type VSpace = X86Pml4;
+    /// A 4 KiB frame of this architecture.
+    pub type Page = X86Page;
+}
+#[cfg(target_arch = "aarch64")]
+pub use self::aarch64_caps::*;
+#[cfg(target_arch = "aarch64")]
+mod aarch64_caps {
+    use super::{kind, Cap};
+    pub type ArmSmallPage = Cap<kind::ArmSmallPage>;
+    pub type ArmLargePage = Cap<kind::ArmLargePage>;
+    pub type ArmHugePage = Cap<kind::ArmHugePage>;
+    pub type ArmPageTable = Cap<kind::ArmPageTable>;
+    pub type ArmPageDirectory = Cap<kind::ArmPageDirectory>;
+    pub type ArmPageUpperDirectory = Cap<kind::ArmPageUpperDirectory>;
+    pub type ArmPageGlobalDirectory = Cap<kind::ArmPageGlobalDirectory>;
+    /// The VSpace root of this architecture.
+    pub type VSpace = ArmPageGlobalDirectory;
+    /// A 4 KiB frame of this architecture.
+    pub type Page = ArmSmallPage;
+}
 
 /// A slot named from a CNode: the CNode, the index path and its depth in bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,7 +324,7 @@ impl Tcb {
         cspace_root_data: Word,
         vspace_root: VSpace,
         ipc_buffer_addr: Word,
-        ipc_buffer_frame: X86Page,
+        ipc_buffer_frame: Page,
     ) -> Result<()> {
         invoke(
             self.cptr(),
@@ -317,6 +362,16 @@ impl Tcb {
     }
 }
 
+#[cfg(target_arch = "aarch64")]
+impl IrqControl {
+    /// Issues a handler capability for interrupt `irq` (a GIC interrupt ID)
+    /// into the slot `dest`.
+    pub fn get(&self, irq: Word, dest: &AbsoluteCPtr) -> Result<()> {
+        invoke(self.cptr(), label::IRQIssueIRQHandler, &[irq, dest.path, dest.depth as Word], &[dest.root.cptr()]).map(drop)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
 impl IrqControl {
     /// Issues a handler capability for IOAPIC `ioapic` pin `pin`, delivered
     /// at CPU `vector`, into the slot `dest`.
@@ -357,6 +412,7 @@ impl IrqHandler {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
 impl IoPort {
     pub fn out8(&self, port: u16, value: u8) -> Result<()> {
         invoke(self.cptr(), label::X86IOPortOut8, &[port as Word, value as Word], &[]).map(drop)
@@ -383,7 +439,7 @@ impl AsidControl {
     pub fn make_pool(&self, untyped: Untyped, dest: &AbsoluteCPtr) -> Result<()> {
         invoke(
             self.cptr(),
-            label::X86ASIDControlMakePool,
+            arch_label::ASID_CONTROL_MAKE_POOL,
             &[dest.path, dest.depth as Word],
             &[untyped.cptr(), dest.root.cptr()],
         )
@@ -394,7 +450,7 @@ impl AsidControl {
 impl AsidPool {
     /// Gives `vspace` an address-space identifier from this pool.
     pub fn assign(&self, vspace: VSpace) -> Result<()> {
-        invoke(self.cptr(), label::X86ASIDPoolAssign, &[], &[vspace.cptr()]).map(drop)
+        invoke(self.cptr(), arch_label::ASID_POOL_ASSIGN, &[], &[vspace.cptr()]).map(drop)
     }
 }
 
@@ -403,20 +459,44 @@ macro_rules! frame_methods {
         impl $cap {
             /// Maps the frame at `vaddr` in `vspace` with `rights`.
             pub fn map(&self, vspace: VSpace, vaddr: Word, rights: CapRights, attrs: VmAttributes) -> Result<()> {
-                invoke(self.cptr(), label::X86PageMap, &[vaddr, rights.into_word(), attrs.0], &[vspace.cptr()]).map(drop)
+                invoke(self.cptr(), arch_label::PAGE_MAP, &[vaddr, rights.into_word(), attrs.0], &[vspace.cptr()]).map(drop)
             }
             pub fn unmap(&self) -> Result<()> {
-                invoke(self.cptr(), label::X86PageUnmap, &[], &[]).map(drop)
+                invoke(self.cptr(), arch_label::PAGE_UNMAP, &[], &[]).map(drop)
             }
             /// The frame's physical address.
             pub fn address(&self) -> Result<Word> {
-                invoke(self.cptr(), label::X86PageGetAddress, &[], &[]).map(|_| reply_word(0))
+                invoke(self.cptr(), arch_label::PAGE_GET_ADDRESS, &[], &[]).map(|_| reply_word(0))
             }
         }
     };
 }
+#[cfg(target_arch = "x86_64")]
 frame_methods!(X86Page);
+#[cfg(target_arch = "x86_64")]
 frame_methods!(X86LargePage);
+#[cfg(target_arch = "aarch64")]
+frame_methods!(ArmSmallPage);
+#[cfg(target_arch = "aarch64")]
+frame_methods!(ArmLargePage);
+#[cfg(target_arch = "aarch64")]
+frame_methods!(ArmHugePage);
+
+/// Invocation labels that name the same operation on each architecture.
+#[cfg(target_arch = "x86_64")]
+mod arch_label {
+    pub use crate::sys::invocation::{
+        X86ASIDControlMakePool as ASID_CONTROL_MAKE_POOL, X86ASIDPoolAssign as ASID_POOL_ASSIGN,
+        X86PageGetAddress as PAGE_GET_ADDRESS, X86PageMap as PAGE_MAP, X86PageUnmap as PAGE_UNMAP,
+    };
+}
+#[cfg(target_arch = "aarch64")]
+mod arch_label {
+    pub use crate::sys::invocation::{
+        ARMASIDControlMakePool as ASID_CONTROL_MAKE_POOL, ARMASIDPoolAssign as ASID_POOL_ASSIGN,
+        ARMPageGetAddress as PAGE_GET_ADDRESS, ARMPageMap as PAGE_MAP, ARMPageUnmap as PAGE_UNMAP,
+    };
+}
 
 macro_rules! paging_structure_methods {
     ($cap:ty, $map:ident, $unmap:ident) => {
@@ -431,6 +511,15 @@ macro_rules! paging_structure_methods {
         }
     };
 }
+#[cfg(target_arch = "x86_64")]
 paging_structure_methods!(X86PageTable, X86PageTableMap, X86PageTableUnmap);
+#[cfg(target_arch = "x86_64")]
 paging_structure_methods!(X86PageDirectory, X86PageDirectoryMap, X86PageDirectoryUnmap);
+#[cfg(target_arch = "x86_64")]
 paging_structure_methods!(X86Pdpt, X86PDPTMap, X86PDPTUnmap);
+#[cfg(target_arch = "aarch64")]
+paging_structure_methods!(ArmPageTable, ARMPageTableMap, ARMPageTableUnmap);
+#[cfg(target_arch = "aarch64")]
+paging_structure_methods!(ArmPageDirectory, ARMPageDirectoryMap, ARMPageDirectoryUnmap);
+#[cfg(target_arch = "aarch64")]
+paging_structure_methods!(ArmPageUpperDirectory, ARMPageUpperDirectoryMap, ARMPageUpperDirectoryUnmap);

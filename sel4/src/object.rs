@@ -12,13 +12,50 @@ pub enum ObjectBlueprint {
     Notification,
     CNode { slot_bits: usize },
     /// A 4 KiB frame.
+    #[cfg(target_arch = "x86_64")]
     X86Page,
     /// A 2 MiB frame.
+    #[cfg(target_arch = "x86_64")]
     X86LargePage,
+    #[cfg(target_arch = "x86_64")]
     X86PageTable,
+    #[cfg(target_arch = "x86_64")]
     X86PageDirectory,
+    #[cfg(target_arch = "x86_64")]
     X86Pdpt,
+    #[cfg(target_arch = "x86_64")]
     X86Pml4,
+    /// A 4 KiB frame.
+    #[cfg(target_arch = "aarch64")]
+    ArmSmallPage,
+    /// A 2 MiB frame.
+    #[cfg(target_arch = "aarch64")]
+    ArmLargePage,
+    /// A 1 GiB frame.
+    #[cfg(target_arch = "aarch64")]
+    ArmHugePage,
+    #[cfg(target_arch = "aarch64")]
+    ArmPageTable,
+    #[cfg(target_arch = "aarch64")]
+    ArmPageDirectory,
+    #[cfg(target_arch = "aarch64")]
+    ArmPageUpperDirectory,
+    /// The top-level table: a VSpace root.
+    #[cfg(target_arch = "aarch64")]
+    ArmPageGlobalDirectory,
+}
+
+impl ObjectBlueprint {
+    /// A 4 KiB frame of this architecture.
+    #[cfg(target_arch = "x86_64")]
+    pub const PAGE: ObjectBlueprint = ObjectBlueprint::X86Page;
+    #[cfg(target_arch = "aarch64")]
+    pub const PAGE: ObjectBlueprint = ObjectBlueprint::ArmSmallPage;
+    /// A VSpace root of this architecture.
+    #[cfg(target_arch = "x86_64")]
+    pub const VSPACE: ObjectBlueprint = ObjectBlueprint::X86Pml4;
+    #[cfg(target_arch = "aarch64")]
+    pub const VSPACE: ObjectBlueprint = ObjectBlueprint::ArmPageGlobalDirectory;
 }
 
 impl ObjectBlueprint {
@@ -30,12 +67,32 @@ impl ObjectBlueprint {
             ObjectBlueprint::Endpoint => ty::seL4_EndpointObject,
             ObjectBlueprint::Notification => ty::seL4_NotificationObject,
             ObjectBlueprint::CNode { .. } => ty::seL4_CapTableObject,
+            #[cfg(target_arch = "x86_64")]
             ObjectBlueprint::X86Page => ty::seL4_X86_4K,
+            #[cfg(target_arch = "x86_64")]
             ObjectBlueprint::X86LargePage => ty::seL4_X86_LargePageObject,
+            #[cfg(target_arch = "x86_64")]
             ObjectBlueprint::X86PageTable => ty::seL4_X86_PageTableObject,
+            #[cfg(target_arch = "x86_64")]
             ObjectBlueprint::X86PageDirectory => ty::seL4_X86_PageDirectoryObject,
+            #[cfg(target_arch = "x86_64")]
             ObjectBlueprint::X86Pdpt => ty::seL4_X86_PDPTObject,
+            #[cfg(target_arch = "x86_64")]
             ObjectBlueprint::X86Pml4 => ty::seL4_X64_PML4Object,
+            #[cfg(target_arch = "aarch64")]
+            ObjectBlueprint::ArmSmallPage => ty::seL4_ARM_SmallPageObject,
+            #[cfg(target_arch = "aarch64")]
+            ObjectBlueprint::ArmLargePage => ty::seL4_ARM_LargePageObject,
+            #[cfg(target_arch = "aarch64")]
+            ObjectBlueprint::ArmHugePage => ty::seL4_ARM_HugePageObject,
+            #[cfg(target_arch = "aarch64")]
+            ObjectBlueprint::ArmPageTable => ty::seL4_ARM_PageTableObject,
+            #[cfg(target_arch = "aarch64")]
+            ObjectBlueprint::ArmPageDirectory => ty::seL4_ARM_PageDirectoryObject,
+            #[cfg(target_arch = "aarch64")]
+            ObjectBlueprint::ArmPageUpperDirectory => ty::seL4_ARM_PageUpperDirectoryObject,
+            #[cfg(target_arch = "aarch64")]
+            ObjectBlueprint::ArmPageGlobalDirectory => ty::seL4_ARM_PageGlobalDirectoryObject,
         }) as Word
     }
 
@@ -48,12 +105,32 @@ impl ObjectBlueprint {
             ObjectBlueprint::Endpoint => c::seL4_EndpointBits,
             ObjectBlueprint::Notification => c::seL4_NotificationBits,
             ObjectBlueprint::CNode { slot_bits } => slot_bits + c::seL4_SlotBits,
+            #[cfg(target_arch = "x86_64")]
             ObjectBlueprint::X86Page => c::seL4_PageBits,
+            #[cfg(target_arch = "x86_64")]
             ObjectBlueprint::X86LargePage => c::seL4_LargePageBits,
+            #[cfg(target_arch = "x86_64")]
             ObjectBlueprint::X86PageTable => c::seL4_PageTableBits,
+            #[cfg(target_arch = "x86_64")]
             ObjectBlueprint::X86PageDirectory => c::seL4_PageDirBits,
+            #[cfg(target_arch = "x86_64")]
             ObjectBlueprint::X86Pdpt => c::seL4_PDPTBits,
+            #[cfg(target_arch = "x86_64")]
             ObjectBlueprint::X86Pml4 => c::seL4_PML4Bits,
+            #[cfg(target_arch = "aarch64")]
+            ObjectBlueprint::ArmSmallPage => c::seL4_PageBits,
+            #[cfg(target_arch = "aarch64")]
+            ObjectBlueprint::ArmLargePage => c::seL4_LargePageBits,
+            #[cfg(target_arch = "aarch64")]
+            ObjectBlueprint::ArmHugePage => c::seL4_HugePageBits,
+            #[cfg(target_arch = "aarch64")]
+            ObjectBlueprint::ArmPageTable => c::seL4_PageTableBits,
+            #[cfg(target_arch = "aarch64")]
+            ObjectBlueprint::ArmPageDirectory => c::seL4_PageDirBits,
+            #[cfg(target_arch = "aarch64")]
+            ObjectBlueprint::ArmPageUpperDirectory => c::seL4_PUDBits,
+            #[cfg(target_arch = "aarch64")]
+            ObjectBlueprint::ArmPageGlobalDirectory => c::seL4_PGDBits,
         }
     }
 
@@ -107,14 +184,24 @@ pub fn io_port_range_data(first: u16, last: u16) -> Word {
     ((first as Word) << 16) | last as Word
 }
 
-/// x86 page attributes (`seL4_X86_VMAttributes`).
+/// Page attributes (`seL4_X86_VMAttributes`, `seL4_ARM_VMAttributes`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct VmAttributes(pub Word);
 
+#[cfg(target_arch = "x86_64")]
 impl VmAttributes {
     pub const DEFAULT: VmAttributes = VmAttributes(0);
     pub const WRITE_THROUGH: VmAttributes = VmAttributes(1);
     pub const CACHE_DISABLED: VmAttributes = VmAttributes(2);
+}
+
+#[cfg(target_arch = "aarch64")]
+impl VmAttributes {
+    /// Cacheable, parity enabled (`seL4_ARM_Default_VMAttributes`).
+    pub const DEFAULT: VmAttributes = VmAttributes(0b011);
+    /// Device memory: not cacheable.
+    pub const CACHE_DISABLED: VmAttributes = VmAttributes(0);
+    pub const EXECUTE_NEVER: VmAttributes = VmAttributes(0b100);
 }
 
 #[cfg(test)]

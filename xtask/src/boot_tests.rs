@@ -67,6 +67,79 @@ const SELF_CHECK: &[&str] = &[
     "self-check: passed",
 ];
 
+/// Boot tests of native systems that every board runs.
+const NATIVE_SYSTEM: BootTest = BootTest {
+    name: "native_system_shows_calls_fault_restart_and_ends",
+    program: image::ROOT_TASK,
+    system: "systems/native.toml",
+    timeout: Duration::from_secs(60),
+    expect: Expect::Pass(&[
+        "system `native`",
+        "[INFO  client] call add(2, 40) -> Ok(42)",
+        "[INFO  client] 1000 more calls: sum 499500",
+        "supervisor: component `client` exited with code 0",
+        "[INFO  consumer] received 100000 messages in order",
+        "supervisor: component `crasher` faulted: VM fault: data access to address 0xc000000",
+        "supervisor: restarted `crasher` (restart 1 of at most 2)",
+        "supervisor: restarted `crasher` (restart 2 of at most 2)",
+        "supervisor: `crasher` reached its limit of 2 restarts; stopped",
+        "summary of system `native`:",
+        "crasher          stopped      restarts  2  faults  3",
+        "root task finished: all tasks ended",
+    ]),
+    ..PLAIN
+};
+
+const RING_TRANSFERS: BootTest = BootTest {
+    name: "ring_transfers_100000_messages_none_lost_duplicated_or_reordered",
+    program: image::ROOT_TASK,
+    system: "systems/native.toml",
+    timeout: Duration::from_secs(60),
+    expect: Expect::Pass(&[
+        "[INFO  consumer] received 100000 messages in order: none lost, duplicated, reordered or corrupted",
+        "supervisor: component `consumer` exited with code 0",
+        "[INFO  producer] sent 100000 messages over ring `numbers`",
+        "supervisor: component `producer` exited with code 0",
+    ]),
+    ..PLAIN
+};
+
+const RESTART_POLICIES: BootTest = BootTest {
+    name: "restart_policies_and_callers_of_a_dying_server",
+    program: image::ROOT_TASK,
+    system: "systems/tests/restart-policies.toml",
+    timeout: Duration::from_secs(60),
+    expect: Expect::Pass(&[
+        "add before any crash -> Ok(5): as expected",
+        "supervisor: component `flaky` faulted: VM fault",
+        "supervisor: restarted `flaky` (restart 1 of at most 1)",
+        "call that crashes the server -> Err(ServerDied): as expected",
+        "add after the restart -> Ok(7): as expected",
+        "supervisor: `flaky` reached its limit of 1 restarts; stopped",
+        "second crash (restart limit reached) -> Err(ServerDied): as expected",
+        "add to the stopped server -> Err(ServerDied): as expected",
+        "supervisor: component `policy-client` exited with code 0",
+        "supervisor: component `stopper` faulted: VM fault",
+        "supervisor: stopped `stopper` (restart policy: stop)",
+        "flaky            stopped      restarts  1  faults  2",
+        "root task finished: all tasks ended",
+    ]),
+    ..PLAIN
+};
+
+const HALT_SYSTEM: BootTest = BootTest {
+    name: "halt_system_policy_ends_the_system_with_failure",
+    program: image::ROOT_TASK,
+    system: "systems/tests/halt-system.toml",
+    timeout: Duration::from_secs(60),
+    expect: Expect::Fail(&[
+        "supervisor: component `halter` faulted: VM fault",
+        "faulted and its policy is halt-system: halting the system",
+        "root task failed: halted by a fault of `halter` (restart policy halt-system)",
+    ]),
+    ..PLAIN
+};
+
 const BOOT_TESTS: &[BootTest] = &[
     BootTest {
         name: "default_system_boots_and_passes_self_check",
@@ -99,40 +172,8 @@ const BOOT_TESTS: &[BootTest] = &[
         ]),
         ..PLAIN
     },
-    BootTest {
-        name: "native_system_shows_calls_fault_restart_and_ends",
-        program: image::ROOT_TASK,
-        system: "systems/native.toml",
-        timeout: Duration::from_secs(60),
-        expect: Expect::Pass(&[
-            "system `native`",
-            "[INFO  client] call add(2, 40) -> Ok(42)",
-            "[INFO  client] 1000 more calls: sum 499500",
-            "supervisor: component `client` exited with code 0",
-            "[INFO  consumer] received 100000 messages in order",
-            "supervisor: component `crasher` faulted: VM fault: data access to address 0xc000000",
-            "supervisor: restarted `crasher` (restart 1 of at most 2)",
-            "supervisor: restarted `crasher` (restart 2 of at most 2)",
-            "supervisor: `crasher` reached its limit of 2 restarts; stopped",
-            "summary of system `native`:",
-            "crasher          stopped      restarts  2  faults  3",
-            "root task finished: all tasks ended",
-        ]),
-        ..PLAIN
-    },
-    BootTest {
-        name: "ring_transfers_100000_messages_none_lost_duplicated_or_reordered",
-        program: image::ROOT_TASK,
-        system: "systems/native.toml",
-        timeout: Duration::from_secs(60),
-        expect: Expect::Pass(&[
-            "[INFO  consumer] received 100000 messages in order: none lost, duplicated, reordered or corrupted",
-            "supervisor: component `consumer` exited with code 0",
-            "[INFO  producer] sent 100000 messages over ring `numbers`",
-            "supervisor: component `producer` exited with code 0",
-        ]),
-        ..PLAIN
-    },
+    NATIVE_SYSTEM,
+    RING_TRANSFERS,
     BootTest {
         name: "isolation_faults_are_contained_and_others_keep_running",
         program: image::ROOT_TASK,
@@ -183,40 +224,8 @@ const BOOT_TESTS: &[BootTest] = &[
         ]),
         ..PLAIN
     },
-    BootTest {
-        name: "restart_policies_and_callers_of_a_dying_server",
-        program: image::ROOT_TASK,
-        system: "systems/tests/restart-policies.toml",
-        timeout: Duration::from_secs(60),
-        expect: Expect::Pass(&[
-            "add before any crash -> Ok(5): as expected",
-            "supervisor: component `flaky` faulted: VM fault",
-            "supervisor: restarted `flaky` (restart 1 of at most 1)",
-            "call that crashes the server -> Err(ServerDied): as expected",
-            "add after the restart -> Ok(7): as expected",
-            "supervisor: `flaky` reached its limit of 1 restarts; stopped",
-            "second crash (restart limit reached) -> Err(ServerDied): as expected",
-            "add to the stopped server -> Err(ServerDied): as expected",
-            "supervisor: component `policy-client` exited with code 0",
-            "supervisor: component `stopper` faulted: VM fault",
-            "supervisor: stopped `stopper` (restart policy: stop)",
-            "flaky            stopped      restarts  1  faults  2",
-            "root task finished: all tasks ended",
-        ]),
-        ..PLAIN
-    },
-    BootTest {
-        name: "halt_system_policy_ends_the_system_with_failure",
-        program: image::ROOT_TASK,
-        system: "systems/tests/halt-system.toml",
-        timeout: Duration::from_secs(60),
-        expect: Expect::Fail(&[
-            "supervisor: component `halter` faulted: VM fault",
-            "faulted and its policy is halt-system: halting the system",
-            "root task failed: halted by a fault of `halter` (restart policy halt-system)",
-        ]),
-        ..PLAIN
-    },
+    RESTART_POLICIES,
+    HALT_SYSTEM,
     BootTest {
         name: "device_memory_grant_reads_the_hpet",
         program: image::ROOT_TASK,
@@ -448,7 +457,73 @@ const BOOT_TESTS: &[BootTest] = &[
     },
 ];
 
-pub fn run_all(host: bool, qemu: bool, board: &str, filter: Option<&str>) -> Result<bool> {
+/// Boot tests of the aarch64 boards: the boot path (ELF loader, kernel
+/// entry, syscall ABI) proven by a minimal root task, the sel4-root-task
+/// runtime, then the real root task with native systems. (Wasm, x86 devices
+/// and the isolation probes, which use x86 instructions, are x86_64 only.)
+const AARCH64_BOOT_TESTS: &[BootTest] = &[
+    BootTest {
+        name: "aarch64_loader_boots_the_kernel_and_a_root_task_that_prints_and_exits",
+        program: Program { package: "test-guests-aarch64", bin: "putchar-root-task", embeds_system: false },
+        system: system::DEFAULT_SYSTEM,
+        timeout: Duration::from_secs(30),
+        expect: Expect::Pass(&[
+            "elf-loader: entering the kernel at 0xffffff8000000000",
+            "Booting all finished, dropped to user space",
+            "hello from the aarch64 root task: seL4_DebugPutChar works",
+            "aarch64 root task: ending QEMU through semihosting SYS_EXIT 0",
+        ]),
+        ..PLAIN
+    },
+    BootTest {
+        name: "aarch64_sel4_root_task_runtime_retypes_and_identifies_an_endpoint",
+        program: Program { package: "test-guests", bin: "hello-root-task", embeds_system: false },
+        system: system::DEFAULT_SYSTEM,
+        timeout: Duration::from_secs(30),
+        expect: Expect::Pass(&[
+            "seL4 kernel 5.0.0 started the hello root task on aarch64",
+            "untyped capabilities, free slots",
+            "the kernel agrees it is an endpoint",
+            "hello root task: passed",
+        ]),
+        ..PLAIN
+    },
+    BootTest {
+        name: "aarch64_root_task_boots_and_passes_self_check",
+        program: image::ROOT_TASK,
+        system: "systems/native.toml",
+        timeout: Duration::from_secs(60),
+        expect: Expect::Pass(SELF_CHECK),
+        ..PLAIN
+    },
+    NATIVE_SYSTEM,
+    RING_TRANSFERS,
+    RESTART_POLICIES,
+    HALT_SYSTEM,
+    BootTest {
+        name: "aarch64_harness_fails_a_panicking_guest_and_shows_the_message",
+        program: Program { package: "test-guests", bin: "panicking-root-task", embeds_system: false },
+        system: system::DEFAULT_SYSTEM,
+        timeout: Duration::from_secs(30),
+        expect: Expect::Panic("deliberate panic to test the boot test harness"),
+        ..PLAIN
+    },
+];
+
+/// The boot tests that apply to `board`'s architecture.
+fn boot_tests_for(board: &str) -> Result<&'static [BootTest]> {
+    let desc = sel4_kernel_build::Board::load(&workspace_root().join("board"), board)?;
+    Ok(match desc.kernel.sel4_arch.as_str() {
+        "aarch64" => AARCH64_BOOT_TESTS,
+        _ => BOOT_TESTS,
+    })
+}
+
+/// The boards `cargo xtask test` boots, in order (the host tests use the first).
+pub const TEST_BOARDS: &[&str] = &["qemu-x86_64", "qemu-aarch64-virt"];
+
+pub fn run_all(host: bool, qemu: bool, boards: &[String], filter: Option<&str>) -> Result<bool> {
+    let board = boards.first().map_or("qemu-x86_64", |b| b.as_str());
     // Host tests use the kernel's generators too (python3 modules, gcc).
     crate::setup::ensure()?;
     let mut passed = 0;
@@ -479,30 +554,43 @@ pub fn run_all(host: bool, qemu: bool, board: &str, filter: Option<&str>) -> Res
         }
         // The sel4 crate's unit tests (layouts, encodings) run on the host
         // against the ABI of the board's kernel.
-        println!("== sel4 crate unit tests for the {board} kernel (cargo test -p sel4)");
+        // The crate's architecture code is chosen by target_arch, so its
+        // tests run on the host only for a board of the host's architecture.
         let (board_desc, kernel) = image::kernel(&debug_build_args(board))?;
-        let status = image::cargo_for_kernel(&board_desc, &kernel)
-            .args(["test", "--package", "sel4"])
-            .status()
-            .context("running cargo test -p sel4")?;
-        if status.success() {
-            passed += 1;
+        if board_desc.kernel.sel4_arch != std::env::consts::ARCH {
+            println!(
+                "== sel4 crate unit tests skipped: board {board} is {}, the host is {}",
+                board_desc.kernel.sel4_arch,
+                std::env::consts::ARCH
+            );
         } else {
-            failed.push("sel4 crate unit tests (cargo test -p sel4)".to_string());
+            println!("== sel4 crate unit tests for the {board} kernel (cargo test -p sel4)");
+            let status = image::cargo_for_kernel(&board_desc, &kernel)
+                .args(["test", "--package", "sel4"])
+                .status()
+                .context("running cargo test -p sel4")?;
+            if status.success() {
+                passed += 1;
+            } else {
+                failed.push("sel4 crate unit tests (cargo test -p sel4)".to_string());
+            }
         }
     }
     if qemu {
-        println!("== QEMU boot tests on board {board}");
-        for test in BOOT_TESTS.iter().filter(|t| filter.is_none_or(|f| t.name.contains(f))) {
-            match run_boot_test(test, board) {
-                Ok(true) => {
-                    println!("test {} ... ok", test.name);
-                    passed += 1;
-                }
-                Ok(false) => failed.push(test.name.to_string()),
-                Err(e) => {
-                    println!("test {} ... FAILED: {e:#}", test.name);
-                    failed.push(test.name.to_string());
+        for board in boards {
+            println!("== QEMU boot tests on board {board}");
+            for test in boot_tests_for(board)?.iter().filter(|t| filter.is_none_or(|f| t.name.contains(f))) {
+                let name = format!("{board}: {}", test.name);
+                match run_boot_test(test, board) {
+                    Ok(true) => {
+                        println!("test {name} ... ok");
+                        passed += 1;
+                    }
+                    Ok(false) => failed.push(name),
+                    Err(e) => {
+                        println!("test {name} ... FAILED: {e:#}");
+                        failed.push(name);
+                    }
                 }
             }
         }
@@ -520,7 +608,7 @@ fn run_boot_test(test: &BootTest, board: &str) -> Result<bool> {
     args.kernel_profile = test.kernel_profile.into();
     args.interactive = test.interactive;
     let images = image::build(&args, test.program)?;
-    let log = workspace_root().join("target/boot-tests").join(format!("{}.log", test.name));
+    let log = workspace_root().join("target/boot-tests").join(board).join(format!("{}.log", test.name));
     let mut spec = images.run_spec(test.timeout, log);
     spec.echo = false;
     if let Expect::Pass(lines) | Expect::Fail(lines) = test.expect {
@@ -563,6 +651,7 @@ fn debug_build_args(board: &str) -> BuildArgs {
         system: crate::system::DEFAULT_SYSTEM.into(),
         debug_root_task: false,
         interactive: false,
+        program: None,
     }
 }
 

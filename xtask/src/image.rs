@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use qemu_runner::RunSpec;
-use sel4_kernel_build::{build_kernel, Board, Kernel};
+use sel4_kernel_build::{build_kernel, Board, Kernel, KernelUse, LoaderConfig};
 
 use crate::{workspace_root, BuildArgs};
 
@@ -37,13 +37,15 @@ pub struct Images {
     pub board: Board,
     pub kernel: PathBuf,
     pub root_task: PathBuf,
+    /// The loader image carrying both, on boards that boot through one.
+    pub loader: Option<PathBuf>,
 }
 
 impl Images {
     /// A runner spec that boots these images with the board's QEMU settings.
     pub fn run_spec(&self, timeout: Duration, log_file: PathBuf) -> RunSpec {
         let qemu = &self.board.qemu;
-        let mut spec = RunSpec::new(&qemu.program, qemu.args_for(&self.kernel, &self.root_task));
+        let mut spec = RunSpec::new(&qemu.program, self.board.qemu_args(&self.kernel, &self.root_task, self.loader.as_deref()));
         spec.timeout = timeout;
         spec.log_file = log_file;
         spec.success_status = qemu.success_status;
@@ -53,7 +55,7 @@ impl Images {
 }
 
 /// Rust targets the build needs besides the host: the boards' and Wasm (see rust-toolchain.toml).
-pub const RUST_TARGETS: &[&str] = &["x86_64-unknown-none", crate::wasm::WASM_TARGET];
+pub const RUST_TARGETS: &[&str] = &["x86_64-unknown-none", "aarch64-unknown-none", crate::wasm::WASM_TARGET];
 
 /// Whether the workspace toolchain has the standard library of `target`.
 pub fn rust_target_installed(target: &str) -> bool {
@@ -116,7 +118,36 @@ pub fn build(args: &BuildArgs, program: Program) -> Result<Images> {
     let profile_dir = if args.debug_root_task { "debug" } else { "release" };
     let root_task = root.join("target").join(&board.rust_target).join(profile_dir).join(program.bin);
     check_root_task_elf(&root_task)?;
-    Ok(Images { board, kernel: kernel.image, root_task })
+    let loader = match &board.loader {
+        Some(config) => Some(build_loader(&board, config, &kernel, &root_task)?),
+        None => None,
+    };
+    Ok(Images { board, kernel: kernel.image, root_task, loader })
+}
+
+/// Builds the board's ELF loader around the kernel and the root task.
+fn build_loader(board: &Board, config: &LoaderConfig, kernel: &Kernel, root_task: &Path) -> Result<PathBuf> {
+    let uart = board
+        .platform
+        .as_ref()
+        .and_then(|p| p.devices.iter().find(|d| d.kernel == Some(KernelUse::Console)))
+        .with_context(|| format!("board `{}` has a [loader] but no console device in [platform]", board.name))?;
+    if !rust_target_installed(&config.target) {
+        bail!("the Rust target {} is not installed; run `cargo xtask setup` (or `rustup target add {}`)", config.target, config.target);
+    }
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .current_dir(workspace_root())
+        .env("SEL4_KERNEL_ELF", &kernel.elf)
+        .env("SEL4_ROOT_TASK_ELF", root_task)
+        .env("SEL4_LOADER_ADDRESS", format!("{:#x}", config.address))
+        .env("SEL4_LOADER_UART", format!("{:#x}", uart.paddr))
+        .args(["build", "--release", "--package", &config.package, "--bin", &config.package, "--target", &config.target])
+        .status()
+        .context("running cargo build for the loader")?;
+    if !status.success() {
+        bail!("building the loader {} for {} failed", config.package, config.target);
+    }
+    Ok(workspace_root().join("target").join(&config.target).join("release").join(&config.package))
 }
 
 /// The kernel's ELF loader maps every program header with a nonzero memory

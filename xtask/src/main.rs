@@ -54,8 +54,10 @@ enum Command {
         /// Only the QEMU boot tests.
         #[arg(long)]
         qemu_only: bool,
-        #[arg(long, default_value = "qemu-x86_64")]
-        board: String,
+        /// Boot tests of this board only (default: every board, x86_64 first;
+        /// the host tests use the first).
+        #[arg(long)]
+        board: Option<String>,
         /// Only the QEMU boot tests whose name contains this text.
         #[arg(long)]
         filter: Option<String>,
@@ -84,6 +86,25 @@ pub struct BuildArgs {
     /// leave QEMU with Ctrl-a x.
     #[arg(long)]
     pub interactive: bool,
+    /// Boot this root task program (PACKAGE/BIN, e.g.
+    /// test-guests-aarch64/hello-root-task) instead of the system's root task.
+    #[arg(long, value_name = "PACKAGE/BIN")]
+    pub program: Option<String>,
+}
+
+impl BuildArgs {
+    /// The root task program these arguments ask for.
+    pub fn program(&self) -> Result<image::Program> {
+        let Some(spec) = &self.program else { return Ok(image::ROOT_TASK) };
+        let Some((package, bin)) = spec.split_once('/') else {
+            anyhow::bail!("--program {spec}: expected PACKAGE/BIN");
+        };
+        Ok(image::Program {
+            package: Box::leak(package.to_string().into_boxed_str()),
+            bin: Box::leak(bin.to_string().into_boxed_str()),
+            embeds_system: package == image::ROOT_TASK.package,
+        })
+    }
 }
 
 /// The workspace root (xtask lives one level below it).
@@ -95,12 +116,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Setup { dry_run } => setup::run(dry_run).map(|()| true),
-        Command::Build(args) => image::build(&args, image::ROOT_TASK).map(|images| {
+        Command::Build(args) => args.program().and_then(|program| image::build(&args, program)).map(|images| {
             println!("kernel:    {}\nroot task: {}", images.kernel.display(), images.root_task.display());
+            if let Some(loader) = &images.loader {
+                println!("loader:    {} (the image QEMU boots)", loader.display());
+            }
             true
         }),
         Command::Run { build, timeout } => run(&build, Duration::from_secs(timeout)),
-        Command::Test { host_only, qemu_only, board, filter } => boot_tests::run_all(!qemu_only, !host_only, &board, filter.as_deref()),
+        Command::Test { host_only, qemu_only, board, filter } => {
+            let boards = match board {
+                Some(board) => vec![board],
+                None => boot_tests::TEST_BOARDS.iter().map(|b| b.to_string()).collect(),
+            };
+            boot_tests::run_all(!qemu_only, !host_only, &boards, filter.as_deref())
+        }
         Command::Bench(args) => bench::run(&args),
     };
     match result {
@@ -114,7 +144,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &BuildArgs, timeout: Duration) -> Result<bool> {
-    let images = image::build(args, image::ROOT_TASK)?;
+    let images = image::build(args, args.program()?)?;
     let mut spec = images.run_spec(timeout, workspace_root().join("target/qemu-run.log"));
     spec.echo = true;
     if args.interactive {

@@ -5,13 +5,27 @@
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use sel4_kernel_build::{check_host_tools, program_on_path, REQUIRED_PACKAGES};
+use sel4_kernel_build::{check_host_tools, program_on_path, Board, REQUIRED_PACKAGES};
 
 use crate::image::{rust_target_installed, RUST_TARGETS};
 use crate::workspace_root;
 
-/// QEMU, besides what the kernel build needs.
+/// QEMU for the x86_64 board, besides what the kernel build needs. Other
+/// boards list theirs (cross compilers, QEMU) in their board.toml.
 const QEMU: (&str, &str) = ("qemu-system-x86_64", "qemu-system-x86");
+
+/// `host-packages` of every board under board/: a fresh machine gets all.
+fn board_packages() -> Vec<(String, String)> {
+    let boards = workspace_root().join("board");
+    let names = Board::list(&boards).unwrap_or_default();
+    let mut packages = Vec::new();
+    for name in names {
+        if let Ok(board) = Board::load(&boards, &name) {
+            packages.extend(board.host_packages.into_iter().map(|p| (p.program, p.debian)));
+        }
+    }
+    packages
+}
 
 /// What is missing on this host.
 #[derive(Debug, Default)]
@@ -27,6 +41,11 @@ fn missing() -> Missing {
     };
     if !program_on_path(QEMU.0) {
         packages.push(QEMU.1);
+    }
+    for (program, debian) in board_packages() {
+        if !program_on_path(&program) && !packages.contains(&debian.as_str()) {
+            packages.push(Box::leak(debian.into_boxed_str()));
+        }
     }
     let targets = RUST_TARGETS.iter().copied().filter(|t| !rust_target_installed(t)).collect();
     Missing { packages, targets }

@@ -32,6 +32,16 @@ pub fn load(path: &Path) -> Result<SystemDescription> {
 /// Builds the programs `description` names and writes its boot image.
 pub fn compile(description: &SystemDescription, board: &Board, kernel: &Kernel, release: bool, keep_running: bool) -> Result<CompiledSystem> {
     let root = workspace_root();
+    // Before building anything: the Wasm runtime only builds for boards with a Wasm target.
+    if board.wasm.is_none() && !description.wasm_modules().is_empty() {
+        bail!(
+            "system `{}` has Wasm components, but board `{}` runs native components only (no [wasm] section in {}); \
+             boot a native system there, e.g. --system systems/native.toml",
+            description.name(),
+            board.name,
+            board.dir.join("board.toml").display()
+        );
+    }
     let packages = program_packages()?;
     let mut by_package: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for program in description.programs() {

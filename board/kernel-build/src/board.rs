@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
+use crate::platform::{DerivedPlatform, Platform};
+
 /// One board: how to configure and build its kernel and how to boot it.
 #[derive(Debug, Clone)]
 pub struct Board {
@@ -20,6 +22,34 @@ pub struct Board {
     /// How Wasm components are compiled for this board (none: the board
     /// cannot run Wasm components).
     pub wasm: Option<WasmTarget>,
+    /// The machine, for a kernel platform derived from a stock one.
+    pub platform: Option<Platform>,
+    /// The boot loader image QEMU boots, when the kernel is not booted directly.
+    pub loader: Option<LoaderConfig>,
+    /// Debian packages this board needs besides the common kernel build ones.
+    pub host_packages: Vec<BoardPackage>,
+}
+
+/// A Debian package a board needs, and the program that shows it is installed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct BoardPackage {
+    pub debian: String,
+    pub program: String,
+    pub why: String,
+}
+
+/// `[loader]`: an ELF loader (a workspace package) that carries the kernel
+/// and the root task and enters the kernel the way it expects.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct LoaderConfig {
+    /// Workspace package (and binary) of the loader.
+    pub package: String,
+    /// Rust target the loader is built for.
+    pub target: String,
+    /// Physical address the loader is linked at, clear of what it loads.
+    pub address: u64,
 }
 
 /// The target Wasm components are precompiled for.
@@ -40,6 +70,21 @@ pub struct KernelDescription {
     pub plat: String,
     /// Path, relative to the kernel source, of the autoconf.h the build uses.
     pub autoconf: String,
+    /// Stock autoconf.h the configuration starts from, when it is not
+    /// `autoconf` itself (a derived platform starts from its stock one's).
+    #[serde(default)]
+    pub stock_autoconf: Option<String>,
+    /// ARM: the Makefile's CPU and ARMV, and the cross compiler prefix.
+    #[serde(default)]
+    pub cpu: Option<String>,
+    #[serde(default)]
+    pub armv: Option<String>,
+    #[serde(default)]
+    pub toolprefix: Option<String>,
+    /// Build a platform the kernel source lacks from a stock one (described
+    /// by the board's `[platform]`).
+    #[serde(default)]
+    pub derive_platform: Option<DerivedPlatform>,
     /// `objcopy` output format of the image the boot loader takes, if it is
     /// not the kernel ELF itself.
     #[serde(default)]
@@ -84,7 +129,8 @@ pub struct KernelProfile {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct QemuConfig {
     pub program: String,
-    /// Arguments; `{kernel}` and `{root-task}` are replaced by image paths.
+    /// Arguments; `{kernel}`, `{root-task}` and `{loader}` are replaced by
+    /// image paths, `{ram-size}` by the RAM size of the board's `[platform]`.
     pub args: Vec<String>,
     pub success_status: i32,
 }
@@ -92,11 +138,18 @@ pub struct QemuConfig {
 impl QemuConfig {
     /// The QEMU arguments for booting `kernel` with `root_task`.
     pub fn args_for(&self, kernel: &Path, root_task: &Path) -> Vec<String> {
+        self.args_with_loader(kernel, root_task, None)
+    }
+
+    /// The QEMU arguments, `{loader}` included.
+    pub fn args_with_loader(&self, kernel: &Path, root_task: &Path, loader: Option<&Path>) -> Vec<String> {
+        let loader = loader.map(|l| l.display().to_string()).unwrap_or_default();
         self.args
             .iter()
             .map(|a| {
                 a.replace("{kernel}", &kernel.display().to_string())
                     .replace("{root-task}", &root_task.display().to_string())
+                    .replace("{loader}", &loader)
             })
             .collect()
     }
@@ -110,6 +163,10 @@ struct BoardFile {
     qemu: QemuConfig,
     #[serde(default)]
     wasm: Option<WasmTarget>,
+    #[serde(default)]
+    platform: Option<Platform>,
+    #[serde(default)]
+    loader: Option<LoaderConfig>,
 }
 
 #[derive(Deserialize)]
@@ -117,6 +174,8 @@ struct BoardFile {
 struct BoardSection {
     description: String,
     rust_target: String,
+    #[serde(default)]
+    host_packages: Vec<BoardPackage>,
 }
 
 impl Board {
@@ -147,6 +206,20 @@ impl Board {
                 check_config_name(key).with_context(|| format!("in [kernel.profile.{profile}]"))?;
             }
         }
+        match (&parsed.kernel.derive_platform, &parsed.platform) {
+            (Some(_), None) => bail!("[kernel.derive-platform] needs a [platform] section describing the machine"),
+            (None, Some(_)) => bail!("[platform] is only used with [kernel.derive-platform]"),
+            (Some(_), Some(platform)) => platform.check()?,
+            (None, None) => {}
+        }
+        if let (Some(loader), Some(platform)) = (&parsed.loader, &parsed.platform) {
+            if !platform.ram.iter().any(|r| r.start <= loader.address && loader.address < r.end) {
+                bail!("[loader] address {:#x} is not in any [platform] ram region", loader.address);
+            }
+            if loader.address <= platform.phys_base {
+                bail!("[loader] address {:#x} must lie above phys-base {:#x}: the kernel and root task are placed from there upwards", loader.address, platform.phys_base);
+            }
+        }
         Ok(Board {
             name: name.to_string(),
             dir: dir.to_path_buf(),
@@ -155,6 +228,9 @@ impl Board {
             kernel: parsed.kernel,
             qemu: parsed.qemu,
             wasm: parsed.wasm,
+            platform: parsed.platform,
+            loader: parsed.loader,
+            host_packages: parsed.board.host_packages,
         })
     }
 
@@ -169,6 +245,21 @@ impl Board {
         }
         names.sort();
         Ok(names)
+    }
+
+    /// The QEMU arguments that boot these images: `{kernel}`, `{root-task}`,
+    /// `{loader}` and `{ram-size}` (the RAM of `[platform]`, e.g. `1024M`)
+    /// are replaced.
+    pub fn qemu_args(&self, kernel: &Path, root_task: &Path, loader: Option<&Path>) -> Vec<String> {
+        let ram_mib = self.platform.as_ref().map(|p| p.ram.iter().map(|r| r.end - r.start).sum::<u64>() >> 20);
+        self.qemu
+            .args_with_loader(kernel, root_task, loader)
+            .into_iter()
+            .map(|a| match ram_mib {
+                Some(mib) => a.replace("{ram-size}", &format!("{mib}M")),
+                None => a,
+            })
+            .collect()
     }
 
     /// The named kernel profile, with the board-wide config changes folded in.
@@ -248,6 +339,17 @@ success-status = 33
         let board = Board::parse("t", Path::new("/b/t"), MINIMAL).unwrap();
         let args = board.qemu.args_for(Path::new("/k.elf"), Path::new("/r.elf"));
         assert_eq!(args, ["-kernel", "/k.elf", "-initrd", "/r.elf"]);
+    }
+
+    #[test]
+    fn aarch64_virt_boots_the_loader_with_the_platform_ram() {
+        let boards = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let board = Board::load(&boards, "qemu-aarch64-virt").unwrap();
+        let args = board.qemu_args(Path::new("/k.elf"), Path::new("/r.elf"), Some(Path::new("/loader.elf")));
+        let joined = args.join(" ");
+        assert!(joined.contains("-m size=1024M"), "{joined}");
+        assert!(joined.contains("-kernel /loader.elf"), "{joined}");
+        assert!(!joined.contains('{'), "{joined}");
     }
 
     #[test]

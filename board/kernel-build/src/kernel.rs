@@ -10,6 +10,7 @@ use crate::autoconf::Autoconf;
 use crate::board::{Board, KernelProfile};
 use crate::host::{check_host_tools, kernel_python, REQUIRED_PACKAGES};
 use crate::patches::{apply_patch, Patch};
+use crate::platform::{copy_platform, generated_files};
 use crate::source::locate_kernel_source;
 
 /// Warnings that gcc 12 raises on this (2018) kernel source; the Makefile
@@ -49,15 +50,16 @@ pub fn prepare_source(
 ) -> Result<PreparedSource> {
     let pristine = locate_kernel_source(workspace_manifest)?;
     let patches = Patch::load_dir(patches_dir)?;
-    let stock_autoconf_path = pristine.root.join(&board.kernel.autoconf);
+    let stock_name = board.kernel.stock_autoconf.as_ref().unwrap_or(&board.kernel.autoconf);
+    let stock_autoconf_path = pristine.root.join(stock_name);
     let stock_autoconf = std::fs::read_to_string(&stock_autoconf_path).with_context(|| {
         format!(
-            "board `{}`: kernel.autoconf = {:?} is not a file in the kernel source ({})",
+            "board `{}`: {stock_name:?} (kernel.autoconf or kernel.stock-autoconf) is not a file in the kernel source ({})",
             board.name,
-            board.kernel.autoconf,
             stock_autoconf_path.display()
         )
     })?;
+    let derived = derived_platform(board, &pristine.root)?;
     let autoconf = Autoconf::new(stock_autoconf)
         .apply(&profile.config)
         .with_context(|| format!("board `{}`, kernel profile `{}`", board.name, profile.name))?;
@@ -70,6 +72,17 @@ pub fn prepare_source(
         hash.update(&patch.diff);
     }
     hash.update(autoconf.text());
+    if let Some(derived) = &derived {
+        hash.update(&derived.from);
+        for patch in &derived.patches {
+            hash.update(patch.target.display().to_string());
+            hash.update(&patch.diff);
+        }
+        for (path, text) in &derived.files {
+            hash.update(path.display().to_string());
+            hash.update(text);
+        }
+    }
     let fingerprint = format!("{:x}", hash.finalize());
 
     let src = out_dir.join("src");
@@ -94,11 +107,49 @@ pub fn prepare_source(
     for patch in &patches {
         apply_patch(&src, patch)?;
     }
+    if let Some(derived) = &derived {
+        copy_platform(&src, &derived.from, &board.kernel.plat)?;
+        for patch in &derived.patches {
+            apply_patch(&src, patch)?;
+        }
+        for (path, text) in &derived.files {
+            let path = src.join(path);
+            std::fs::create_dir_all(path.parent().expect("generated files are inside the source"))?;
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    if let Some(dir) = prepared.autoconf.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
     std::fs::write(&prepared.autoconf, autoconf.text())
         .with_context(|| format!("writing {}", prepared.autoconf.display()))?;
     // Written last: an interrupted preparation is redone next time.
     std::fs::write(&stamp, &fingerprint)?;
     Ok(prepared)
+}
+
+/// What deriving the board's platform needs: the stock platform, the
+/// board's patches and the generated files (path in the source, text).
+struct Derived {
+    from: String,
+    patches: Vec<Patch>,
+    files: Vec<(PathBuf, String)>,
+}
+
+fn derived_platform(board: &Board, pristine: &Path) -> Result<Option<Derived>> {
+    let (Some(derive), Some(platform)) = (&board.kernel.derive_platform, &board.platform) else {
+        return Ok(None);
+    };
+    let patches = match &derive.patches {
+        Some(dir) => Patch::load_dir(&board.dir.join(dir))?,
+        None => Vec::new(),
+    };
+    let stock_linker_path = pristine.join("src/plat").join(&derive.from).join("linker.lds");
+    let stock_linker = std::fs::read_to_string(&stock_linker_path)
+        .with_context(|| format!("board `{}`: stock platform `{}` has no {}", board.name, derive.from, stock_linker_path.display()))?;
+    let files = generated_files(&board.kernel.plat, platform, &stock_linker)
+        .with_context(|| format!("board `{}`: deriving platform `{}`", board.name, board.kernel.plat))?;
+    Ok(Some(Derived { from: derive.from.clone(), patches, files }))
 }
 
 /// Builds the kernel of `board` with `profile` under `out_dir`
@@ -111,6 +162,16 @@ pub fn build_kernel(
     out_dir: &Path,
 ) -> Result<Kernel> {
     check_host_tools(REQUIRED_PACKAGES)?;
+    let missing: Vec<_> = board.host_packages.iter().filter(|p| !crate::host::program_on_path(&p.program)).collect();
+    if !missing.is_empty() {
+        let names: Vec<_> = missing.iter().map(|p| p.debian.as_str()).collect();
+        bail!(
+            "board `{}` needs Debian packages {} (install with `cargo xtask setup`, or apt-get install -y {})",
+            board.name,
+            names.join(", "),
+            names.join(" ")
+        );
+    }
     let source = prepare_source(workspace_manifest, patches_dir, board, profile, out_dir)?;
 
     // The generator scripts start with `#!/usr/bin/env python`: put a
@@ -142,6 +203,9 @@ pub fn build_kernel(
         .arg(format!("PLAT={}", board.kernel.plat))
         .arg(format!("SEL4_ARCH={}", board.kernel.sel4_arch))
         .arg(format!("PYTHON={}", kernel_python()))
+        .args(board.kernel.cpu.iter().map(|v| format!("CPU={v}")))
+        .args(board.kernel.armv.iter().map(|v| format!("ARMV={v}")))
+        .args(board.kernel.toolprefix.iter().map(|v| format!("TOOLPREFIX={v}")))
         .args(&profile.make_flags)
         .arg("-j1")
         .stdout(log_file.try_clone()?)
@@ -190,7 +254,7 @@ fn is_older(output: &Path, input: &Path) -> bool {
     }
 }
 
-fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
         let entry = entry?;

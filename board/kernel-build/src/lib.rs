@@ -12,10 +12,12 @@ mod board;
 mod host;
 mod kernel;
 mod patches;
+mod platform;
 mod source;
 
 pub use autoconf::Autoconf;
-pub use board::{Board, KernelProfile, QemuConfig, WasmTarget};
+pub use board::{Board, BoardPackage, KernelProfile, LoaderConfig, QemuConfig, WasmTarget};
+pub use platform::{Device, DerivedPlatform, KernelUse, Platform, Region};
 pub use host::{check_host_tools, program_on_path, HostPackage, MissingPackages, REQUIRED_PACKAGES};
 pub use kernel::{build_kernel, prepare_source, Kernel, PreparedSource};
 pub use patches::{apply_patch, Patch};

@@ -1,13 +1,30 @@
 //! Entry point. The root task starts the thread with RSP at the top of the
 //! stack, RDI = config address, RSI = IPC buffer address, RDX = config
 //! length, RCX = start mode (system-manifest's `layout::start_mode`), R8 =
-//! Wasm module length, R9 = TSC frequency in MHz.
+//! Wasm module length, R9 = TSC frequency in MHz; on aarch64 the same in
+//! SP and x0..x5 (the counter frequency is the generic timer's, in MHz).
 
 use core::arch::global_asm;
 
 use sel4::{CPtr, IpcBuffer, MessageInfo, Word};
 use system_manifest::layout::{label, slot, start_mode, CNODE_SLOT_BITS};
 
+#[cfg(target_arch = "aarch64")]
+global_asm!(
+    ".section .text.start, \"ax\"",
+    ".global _start",
+    "_start:",
+    "    mov x9, sp",
+    "    and x9, x9, #-16",
+    "    mov sp, x9",
+    "    mov x29, xzr",
+    "    mov x30, xzr",
+    "    bl {entry}",
+    "    udf #0",
+    entry = sym runtime_entry,
+);
+
+#[cfg(target_arch = "x86_64")]
 global_asm!(
     ".section .text.start, \"ax\"",
     ".global _start",

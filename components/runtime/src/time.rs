@@ -10,9 +10,19 @@ pub(crate) fn init(tsc_mhz: u64) {
 }
 
 /// The time-stamp counter.
+#[cfg(target_arch = "x86_64")]
 pub fn cycles() -> u64 {
     // SAFETY: rdtsc only reads the counter.
     unsafe { core::arch::x86_64::_rdtsc() }
+}
+
+/// The generic timer's virtual count (the kernel lets user level read it).
+#[cfg(target_arch = "aarch64")]
+pub fn cycles() -> u64 {
+    let count: u64;
+    // SAFETY: reads a counter register.
+    unsafe { core::arch::asm!("mrs {}, cntvct_el0", out(reg) count, options(nomem, nostack)) };
+    count
 }
 
 /// Nanoseconds since boot (0 if the frequency is unknown).

@@ -72,6 +72,17 @@ fn read_bytes<'a>(caller: &'a mut Caller<'_, HostState>, ptr: i32, len: i32) -> 
     Ok(&data[r])
 }
 
+/// Copies as much of `bytes` as fits to `ptr..ptr + capacity` of linear
+/// memory (checked); returns the whole length, so the guest can tell a cut.
+fn copy_out(caller: &mut Caller<'_, HostState>, ptr: i32, capacity: i32, bytes: &[u8]) -> Result<usize> {
+    let memory = memory(caller)?;
+    let data = memory.data_mut(&mut *caller);
+    let target = range(data.len(), ptr, capacity)?;
+    let copied = bytes.len().min(target.len());
+    data[target.start..target.start + copied].copy_from_slice(&bytes[..copied]);
+    Ok(bytes.len())
+}
+
 fn read_str(caller: &mut Caller<'_, HostState>, ptr: i32, len: i32) -> Result<alloc::string::String> {
     let bytes = read_bytes(caller, ptr, len)?;
     Ok(alloc::string::String::from_utf8_lossy(bytes).into_owned())
@@ -112,13 +123,8 @@ fn define(linker: &mut Linker<HostState>) -> Result<()> {
             system_manifest::ArchivedChannelEndKind::Callee => 1,
             system_manifest::ArchivedChannelEndKind::Notification { .. } => 2,
         };
-        let name = end.peer.as_bytes();
-        let memory = memory(&mut caller)?;
-        let data = memory.data_mut(&mut caller);
-        let target = range(data.len(), ptr, capacity)?;
-        let copied = name.len().min(target.len());
-        data[target.start..target.start + copied].copy_from_slice(&name[..copied]);
-        Ok((kind << 32) | name.len() as i64)
+        let name_len = copy_out(&mut caller, ptr, capacity, end.peer.as_bytes())?;
+        Ok((kind << 32) | name_len as i64)
     })?;
     linker.func_wrap(
         MODULE,
@@ -176,17 +182,12 @@ fn define(linker: &mut Linker<HostState>) -> Result<()> {
         let Some(end) = pd_runtime::config().rings.get(index as u32 as usize) else {
             return Ok(status::NO_SUCH_RING as i64);
         };
-        let name = end.name.as_bytes();
-        let memory = memory(&mut caller)?;
-        let data = memory.data_mut(&mut caller);
-        let target = range(data.len(), ptr, capacity)?;
-        let copied = name.len().min(target.len());
-        data[target.start..target.start + copied].copy_from_slice(&name[..copied]);
+        let name_len = copy_out(&mut caller, ptr, capacity, end.name.as_bytes())?;
         let role = match end.role {
             ArchivedRingRole::Producer => 0i64,
             ArchivedRingRole::Consumer => 1,
         };
-        Ok((role << 32) | name.len() as i64)
+        Ok((role << 32) | name_len as i64)
     })?;
     linker.func_wrap(MODULE, "ring_channel", |caller: Caller<'_, HostState>, ring: i32| -> Result<i32> {
         Ok(match caller.data().rings.get(ring as u32 as usize) {

@@ -6,6 +6,9 @@
 //!   timer signals, it does not spin.
 //! - [`SpinDelay`] implements it by polling the clock, for components
 //!   without a timer (costs fuel while it waits).
+//! - [`Console`] implements [`embedded_io::Write`] (and `core::fmt::Write`)
+//!   over the component's console output, for code that prints through
+//!   those traits.
 //! - Register access for drivers: [`crate::IoPorts`] and
 //!   [`crate::DeviceWindow`]; interrupts: [`crate::Irq`] with
 //!   [`crate::wait`].
@@ -132,6 +135,54 @@ impl DelayNs for SpinDelay {
     }
 }
 
+/// The component's console output as a byte stream: text goes out as it
+/// is (no level or name prefix), in pieces of at most
+/// [`crate::log::LINE_BYTES`]; bytes that are not UTF-8 are replaced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Console;
+
+impl embedded_io::ErrorType for Console {
+    type Error = core::convert::Infallible;
+}
+
+impl embedded_io::Write for Console {
+    fn write(&mut self, bytes: &[u8]) -> Result<usize, Self::Error> {
+        let chunk = &bytes[..bytes.len().min(crate::log::LINE_BYTES)];
+        match core::str::from_utf8(chunk) {
+            Ok(text) => {
+                crate::log::write_text(text);
+                Ok(chunk.len())
+            }
+            // Up to the first bad byte (the caller writes the rest again).
+            Err(e) if e.valid_up_to() > 0 => {
+                // SAFETY: `valid_up_to` bytes are valid UTF-8.
+                crate::log::write_text(unsafe { core::str::from_utf8_unchecked(&chunk[..e.valid_up_to()]) });
+                Ok(e.valid_up_to())
+            }
+            // A bad sequence (or one cut at the chunk's end): one replacement.
+            Err(e) => {
+                crate::log::write_text("\u{fffd}");
+                Ok(e.error_len().unwrap_or(chunk.len()).max(1))
+            }
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+impl core::fmt::Write for Console {
+    fn write_str(&mut self, text: &str) -> core::fmt::Result {
+        let mut rest = text.as_bytes();
+        while !rest.is_empty() {
+            let n = embedded_io::Write::write(self, rest).unwrap_or(rest.len());
+            rest = &rest[n..];
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +218,23 @@ mod tests {
             reply_capacity: 8
         }));
         assert_eq!(calls.last(), Some(&Call::Wait(4)));
+    }
+
+    #[test]
+    fn console_writes_text_as_it_is() {
+        use embedded_io::Write as _;
+        mock::reset();
+        let mut console = Console;
+        console.write_all(b"sel4> ").unwrap();
+        console.write_all(b"a\xffb").unwrap();
+        let texts: std::vec::Vec<_> = mock::calls()
+            .into_iter()
+            .filter_map(|c| match c {
+                Call::Log { level: 6, text } => Some(text),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, ["sel4> ", "a", "\u{fffd}", "b"]);
     }
 
     #[test]

@@ -67,10 +67,19 @@ struct Cond {
 
 impl<'c> Scope<'c> {
     pub(crate) fn new(base: Option<&'c KernelConfig>) -> Self {
+        let mut enumerators = HashMap::new();
+        // Sizes of the ABI's word types, for `sizeof(seL4_Word)` in headers
+        // (aarch64's constants.h computes seL4_WordBits that way).
+        let word_size = base.and_then(|c| c.defines().find(|(name, _)| *name == "CONFIG_WORD_SIZE")?.1.trim().parse::<i128>().ok());
+        if let Some(bits) = word_size {
+            for ty in ["seL4_Word", "seL4_CPtr", "seL4_Uintptr"] {
+                enumerators.insert(format!("sizeof({ty})"), bits / 8);
+            }
+        }
         Scope {
             base,
             local: HashMap::new(),
-            enumerators: HashMap::new(),
+            enumerators,
         }
     }
 
@@ -548,5 +557,22 @@ static const int not_an_enum = 3;
         let (scope, _) = run("#define X (1)\n#define X (1)\n#define Y 2\n#undef Y\n", "").unwrap();
         assert!(scope.lookup_macro("X").is_some());
         assert!(scope.lookup_macro("Y").is_none());
+    }
+}
+
+#[cfg(test)]
+mod sizeof_tests {
+    use super::*;
+
+    #[test]
+    fn sizeof_the_word_follows_the_configured_word_size() {
+        // aarch64's constants.h: `#define seL4_WordBits (sizeof(seL4_Word) * 8)`.
+        for (word_size, bits) in [(64, 64), (32, 32)] {
+            let config = KernelConfig::from_autoconf_str(&format!("#define CONFIG_WORD_SIZE {word_size}\n"), "autoconf.h").unwrap();
+            let mut scope = Scope::new(Some(&config));
+            scope.preprocess("#define seL4_WordBits (sizeof(seL4_Word) * 8)\n", "constants.h").unwrap();
+            let def = scope.lookup_macro("seL4_WordBits").unwrap().clone();
+            assert_eq!(scope.eval_macro(&def).unwrap(), bits);
+        }
     }
 }

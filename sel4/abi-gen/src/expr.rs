@@ -495,6 +495,17 @@ impl Parser<'_> {
         self.pos += 1;
         match tok {
             Tok::Int(v) => Ok(Ast::Int(*v)),
+            Tok::Ident(n) if n == "sizeof" => {
+                // `sizeof(type)`: looked up like an enumerator named
+                // `sizeof(type)` (the scope knows the sizes of the ABI's types).
+                match (self.toks.get(self.pos), self.toks.get(self.pos + 1), self.toks.get(self.pos + 2)) {
+                    (Some(Tok::Punct("(")), Some(Tok::Ident(ty)), Some(Tok::Punct(")"))) => {
+                        self.pos += 3;
+                        Ok(Ast::Ident(format!("sizeof({ty})")))
+                    }
+                    _ => bail!("`sizeof` of something other than a type name in `{}`", show(self.toks)),
+                }
+            }
             Tok::Ident(n) => {
                 if self.peek_punct() == Some("(") {
                     bail!("call of unknown function-like macro `{n}`");

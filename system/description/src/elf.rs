@@ -1,7 +1,7 @@
 //! Program ELF files → [`Program`]: the PT_LOAD segments, checked against
 //! the component address-space layout.
 
-use object::elf::{FileHeader64, EM_X86_64, ET_EXEC, PF_R, PF_W, PF_X, PT_LOAD};
+use object::elf::{FileHeader64, EM_AARCH64, EM_X86_64, ET_EXEC, PF_R, PF_W, PF_X, PT_LOAD};
 use object::read::elf::{FileHeader, ProgramHeader};
 use object::Endianness;
 use system_manifest::layout::{vaddr, PAGE_SIZE};
@@ -18,7 +18,7 @@ pub(crate) fn load_program(
         vec![(
             "program_invalid",
             msg,
-            "build the program for x86_64 as a static executable (cargo xtask build does)"
+            "build the program for the board (x86_64 or aarch64) as a static executable (cargo xtask build does)"
                 .to_string(),
         )]
     };
@@ -27,9 +27,11 @@ pub(crate) fn load_program(
     let endian = header
         .endian()
         .map_err(|e| invalid(format!("bad ELF header: {e}")))?;
-    if header.e_machine(endian) != EM_X86_64 {
+    // The boards' architectures. (That the program matches the board is
+    // cargo's business: xtask builds every program for the board's target.)
+    if ![EM_X86_64, EM_AARCH64].contains(&header.e_machine(endian)) {
         return Err(invalid(format!(
-            "not an x86_64 program (ELF machine {})",
+            "not an x86_64 or aarch64 program (ELF machine {})",
             header.e_machine(endian)
         )));
     }

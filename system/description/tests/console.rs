@@ -16,13 +16,6 @@ fn manifest() -> SystemManifest {
     desc.manifest().clone()
 }
 
-fn config(c: &Component) -> ComponentConfig {
-    let mut aligned = rkyv::util::AlignedVec::<16>::new();
-    aligned.extend_from_slice(&c.config);
-    let archived = read_component_config(&aligned).unwrap();
-    rkyv::deserialize::<ComponentConfig, rkyv::rancor::Error>(archived).unwrap()
-}
-
 #[test]
 fn every_component_and_the_root_task_log_to_the_console() {
     let m = manifest();

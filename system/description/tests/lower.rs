@@ -23,13 +23,6 @@ fn lowered() -> BootImage {
         .unwrap_or_else(|r| panic!("{}", render(&r)))
 }
 
-fn config(c: &Component) -> ComponentConfig {
-    let mut aligned = rkyv::util::AlignedVec::<16>::new();
-    aligned.extend_from_slice(&c.config);
-    let archived = read_component_config(&aligned).unwrap();
-    rkyv::deserialize::<ComponentConfig, rkyv::rancor::Error>(archived).unwrap()
-}
-
 #[test]
 fn names_and_programs() {
     let desc = example();

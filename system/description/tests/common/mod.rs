@@ -107,3 +107,11 @@ pub fn build_programs(
     }
     map
 }
+
+/// The `ComponentConfig` archived in a lowered component.
+pub fn config(c: &system_manifest::Component) -> system_manifest::ComponentConfig {
+    let mut aligned = rkyv::util::AlignedVec::<16>::new();
+    aligned.extend_from_slice(&c.config);
+    let archived = system_description::read_component_config(&aligned).unwrap();
+    rkyv::deserialize::<system_manifest::ComponentConfig, rkyv::rancor::Error>(archived).unwrap()
+}

@@ -1,0 +1,132 @@
+//! The translation regime the seL4 5.0 aarch64 kernel expects at entry:
+//! 4 KiB granule, 48-bit virtual addresses, MAIR_EL1 with the kernel's five
+//! memory types, TTBR1 mapping the kernel window (its virtual base) onto
+//! `phys_base`. TTBR0 maps the low 4 GiB one to one (first GiB as device
+//! memory, the rest normal memory) so the loader keeps running when the MMU
+//! comes on. Both use 1 GiB blocks.
+
+use core::arch::asm;
+
+/// MAIR_EL1 attribute indices, in the kernel's order (its `enum mair_types`).
+const ATTR_DEVICE_NGNRNE: u64 = 0;
+const ATTR_NORMAL: u64 = 4;
+/// Device-nGnRnE, Device-nGnRE, Device-GRE, Normal non-cacheable, Normal write-back.
+pub const MAIR_EL1: u64 = 0x0000_00FF_440C_0400;
+
+const GIB: u64 = 1 << 30;
+/// The kernel's virtual base (`kernelBase` of the aarch64 platforms).
+pub const KERNEL_VIRT_BASE: u64 = 0xffff_ff80_0000_0000;
+
+const VALID_BLOCK: u64 = 0b01;
+const TABLE: u64 = 0b11;
+const ACCESS_FLAG: u64 = 1 << 10;
+const INNER_SHAREABLE: u64 = 0b11 << 8;
+const PXN: u64 = 1 << 53;
+const UXN: u64 = 1 << 54;
+
+#[repr(C, align(4096))]
+struct Table([u64; 512]);
+
+static mut TTBR0_L0: Table = Table([0; 512]);
+static mut TTBR0_L1: Table = Table([0; 512]);
+static mut TTBR1_L0: Table = Table([0; 512]);
+static mut TTBR1_L1: Table = Table([0; 512]);
+
+fn normal_block(paddr: u64) -> u64 {
+    paddr | VALID_BLOCK | ACCESS_FLAG | INNER_SHAREABLE | (ATTR_NORMAL << 2)
+}
+
+fn device_block(paddr: u64) -> u64 {
+    paddr | VALID_BLOCK | ACCESS_FLAG | (ATTR_DEVICE_NGNRNE << 2) | PXN | UXN
+}
+
+/// Index of `vaddr` in a level-0 and a level-1 table.
+fn l0_index(vaddr: u64) -> usize {
+    ((vaddr >> 39) & 0x1ff) as usize
+}
+fn l1_index(vaddr: u64) -> usize {
+    ((vaddr >> 30) & 0x1ff) as usize
+}
+
+/// Builds the tables and turns the MMU and caches on. `phys_base` must be
+/// 1 GiB aligned; the kernel window maps `window_gib` GiB from it.
+///
+/// # Safety
+/// Runs once, at EL1, with the MMU off.
+pub unsafe fn enable(phys_base: u64, window_gib: u64) {
+    let (ttbr0, ttbr1) = unsafe {
+        let l0 = &mut *core::ptr::addr_of_mut!(TTBR0_L0);
+        let l1 = &mut *core::ptr::addr_of_mut!(TTBR0_L1);
+        l0.0[0] = l1 as *const Table as u64 | TABLE;
+        l1.0[0] = device_block(0);
+        for gib in 1..4 {
+            l1.0[gib as usize] = normal_block(gib * GIB);
+        }
+
+        let k0 = &mut *core::ptr::addr_of_mut!(TTBR1_L0);
+        let k1 = &mut *core::ptr::addr_of_mut!(TTBR1_L1);
+        k0.0[l0_index(KERNEL_VIRT_BASE)] = k1 as *const Table as u64 | TABLE;
+        for gib in 0..window_gib {
+            k1.0[l1_index(KERNEL_VIRT_BASE) + gib as usize] = normal_block(phys_base + gib * GIB);
+        }
+        (l0 as *const Table as u64, k0 as *const Table as u64)
+    };
+
+    // Physical address size: what the CPU supports (ID_AA64MMFR0_EL1.PARange).
+    let mmfr0: u64;
+    unsafe { asm!("mrs {}, id_aa64mmfr0_el1", out(reg) mmfr0) };
+    let ips = (mmfr0 & 0b111).min(0b101);
+    let tcr: u64 = 16                // T0SZ: 48-bit
+        | 0b01 << 8 | 0b01 << 10     // IRGN0, ORGN0: write-back, write-allocate
+        | 0b11 << 12                 // SH0: inner shareable
+        | 0b00 << 14                 // TG0: 4 KiB
+        | 16 << 16                   // T1SZ: 48-bit
+        | 0b01 << 24 | 0b01 << 26    // IRGN1, ORGN1
+        | 0b11 << 28                 // SH1
+        | 0b10 << 30                 // TG1: 4 KiB
+        | ips << 32;
+
+    unsafe {
+        asm!(
+            "dsb ish",
+            "msr mair_el1, {mair}",
+            "msr tcr_el1, {tcr}",
+            "msr ttbr0_el1, {ttbr0}",
+            "msr ttbr1_el1, {ttbr1}",
+            "isb",
+            "tlbi vmalle1",
+            "dsb ish",
+            "isb",
+            "ic iallu",
+            "dsb ish",
+            "isb",
+            "mrs {tmp}, sctlr_el1",
+            // M (MMU), C (data cache), I (instruction cache).
+            "orr {tmp}, {tmp}, #(1 << 0)",
+            "orr {tmp}, {tmp}, #(1 << 2)",
+            "orr {tmp}, {tmp}, #(1 << 12)",
+            "msr sctlr_el1, {tmp}",
+            "isb",
+            mair = in(reg) MAIR_EL1,
+            tcr = in(reg) tcr,
+            ttbr0 = in(reg) ttbr0,
+            ttbr1 = in(reg) ttbr1,
+            tmp = out(reg) _,
+        );
+    }
+}
+
+/// Makes code written through the data cache at `[start, end)` visible to
+/// instruction fetch: clean to the point of unification, then invalidate
+/// the instruction cache.
+pub fn sync_code(start: u64, end: u64) {
+    let ctr: u64;
+    unsafe { asm!("mrs {}, ctr_el0", out(reg) ctr) };
+    let line = 4u64 << ((ctr >> 16) & 0xf); // DminLine, in bytes
+    let mut addr = start & !(line - 1);
+    while addr < end {
+        unsafe { asm!("dc cvau, {}", in(reg) addr) };
+        addr += line;
+    }
+    unsafe { asm!("dsb ish", "ic iallu", "dsb ish", "isb") };
+}
