@@ -96,7 +96,9 @@ fn parse_log(console: &str, passed: bool) -> BootLog {
     let mut log = BootLog { passed, ..Default::default() };
     for line in console.lines() {
         let line = line.trim_end();
-        if let Some(mhz) = number_after(line, "; TSC ") {
+        // The root task's boot line: "; TSC N MHz" before the aarch64 port,
+        // "; counter N MHz" since.
+        if let Some(mhz) = number_after(line, "; TSC ").or_else(|| number_after(line, "; counter ")) {
             log.tsc_mhz = mhz;
         }
         if let Some(at) = line.find("BENCH-DIGEST ") {
