@@ -9,9 +9,8 @@ use system_manifest::layout::{self, badge, console::LOG_CHANNEL};
 use system_manifest::stats::PdStats;
 use system_manifest::ArchivedBootImage;
 
-use crate::objects::ObjectAllocator;
+use crate::objects::{AllocError, ObjectAllocator};
 use crate::pd::{BuildContext, BuildError, Pd, PdObjects, PdState, ProgramFrames};
-use crate::objects::AllocError;
 use crate::vspace::{ScratchWindow, VSpace};
 
 /// The running system: what the supervisor works with.
@@ -71,7 +70,7 @@ impl System {
             pd_objects.push(PdObjects::make(&mut objects).map_err(|error| BuildError { component: component.name.as_str(), error })?);
         }
         // The root task's view of the counters pages and of its log ring,
-        // above the scratch window (PML4 entry 2).
+        // far above its image and the scratch window (`layout::console`).
         let mut view = VSpace::existing(init_caps::VSPACE);
         let mut stats = Vec::new();
         for (i, own) in pd_objects.iter().enumerate() {
@@ -143,7 +142,7 @@ impl System {
                 pd.untyped_bytes / 1024
             );
         }
-                Ok(System { image, pds, fault_endpoint, scratch, stats, console })
+        Ok(System { image, pds, fault_endpoint, scratch, stats, console })
     }
 
     /// Starts every component, in manifest order; from then on the root
