@@ -31,9 +31,10 @@
 //! a panic handler (`panic-handler`: logs the message and location as an
 //! error line, then executes `unreachable`, a trap the runtime reports).
 //!
-//! Differences from native components, all from the ABI: a Wasm component
-//! cannot block, so [`RingProducer::send`] returns [`Error::RingFull`]
-//! instead of waiting (see [`RingProducer::send_spin`]); a protected call's
+//! Differences from native components, all from the ABI:
+//! [`RingProducer::send`] never waits and returns [`Error::RingFull`]
+//! ([`RingProducer::send_blocking`] waits for space, [`wait`] for a
+//! channel's signal); a protected call's
 //! reply label is at most 31 bits (`protected` returns
 //! `(reply_label << 32) | reply_len`); messages are bytes, at most
 //! [`MAX_MESSAGE_BYTES`] carried as whole 8-byte words (lengths arrive

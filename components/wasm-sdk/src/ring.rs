@@ -204,8 +204,8 @@ impl RingProducer {
     /// Copies a message into the ring without publishing it (see
     /// [`RingProducer::publish`]). Never waits: a full ring is
     /// [`Error::RingFull`], and the caller decides (drop, count, retry
-    /// later, or [`RingProducer::send_spin`]). Unlike the native runtime's
-    /// `send`, because a Wasm component cannot block: the ABI has no wait.
+    /// later, [`RingProducer::send_spin`], or wait for space with
+    /// [`RingProducer::send_blocking`]).
     pub fn send(&mut self, message: &[u8]) -> Result<(), Error> {
         // SAFETY: the host reads `message`.
         Error::check(unsafe { sys::ring_send(self.ring, message.as_ptr(), message.len()) })
