@@ -512,6 +512,7 @@ const AARCH64_BOOT_TESTS: &[BootTest] = &[
     HALT_SYSTEM,
     WASM_CALCULATOR,
     WASM_SERVICES,
+    WASM_TRAPS,
     BootTest {
         name: "aarch64_harness_fails_a_panicking_guest_and_shows_the_message",
         program: Program { package: "test-guests", bin: "panicking-root-task", embeds_system: false },
