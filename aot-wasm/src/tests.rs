@@ -578,3 +578,25 @@ fn wasmtime_version_constant_matches_the_lockfile() {
         "Cargo.lock builds another wasmtime than {WASMTIME_VERSION}"
     );
 }
+
+#[test]
+fn aarch64_board_target_precompiles_with_no_optional_features() {
+    // The aarch64 board's [wasm] section: Cortex-A53 (ARMv8.0-A), no flags.
+    let target = Target {
+        triple: "aarch64-unknown-none".into(),
+        cranelift_flags: vec![],
+    };
+    let artifact = precompile("kv", &wasm(FULL), &target, &none(), None).unwrap();
+    assert_eq!(&artifact.cwasm[..4], b"\x7fELF");
+    verify_compatible(&artifact.cwasm, &target).unwrap();
+    let parsed =
+        engine_section::parse(engine_section::find(&artifact.cwasm).unwrap()).unwrap();
+    assert_eq!(parsed.target, "aarch64-unknown-none");
+    for flag in ["has_lse", "has_pauth", "has_fp16", "has_dotprod", "has_i8mm"] {
+        let value = parsed.isa_flags.iter().find(|(n, _)| *n == flag).map(|(_, v)| v.as_str());
+        assert_eq!(value, Some("false"), "{flag}");
+    }
+    // An x86_64 artifact is not one for the aarch64 engine.
+    let x86 = precompile("kv", &wasm(FULL), &Target::qemu_x86_64(), &none(), None).unwrap();
+    assert!(verify_compatible(&x86.cwasm, &target).is_err());
+}

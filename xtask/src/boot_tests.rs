@@ -90,6 +90,63 @@ const NATIVE_SYSTEM: BootTest = BootTest {
     ..PLAIN
 };
 
+/// A native client calls a Wasm server. (Every board with a [wasm] section.)
+const WASM_CALCULATOR: BootTest = BootTest {
+    name: "wasm_server_answers_a_native_client",
+    program: image::ROOT_TASK,
+    system: "systems/tests/wasm-calculator.toml",
+    timeout: Duration::from_secs(60),
+    expect: Expect::Pass(&[
+        "[INFO  server] Wasm module `wasm-calculator`",
+        "loaded and instantiated in",
+        "[INFO  server] calculator ready",
+        "[INFO  client] call add(2, 40) -> Ok(42)",
+        "[INFO  client] call multiply(18446744073709551615, 2) -> Err(\"overflow\")",
+        "[INFO  client] 1000 more calls: sum 499500; server has served Ok(1004) calls",
+        "supervisor: component `client` exited with code 0",
+        "root task finished: all tasks ended",
+    ]),
+    ..PLAIN
+};
+
+/// Wasm components call Wasm components. (Every board with a [wasm] section.)
+const WASM_SERVICES: BootTest = BootTest {
+    name: "wasm_components_call_wasm_components",
+    program: image::ROOT_TASK,
+    system: "systems/tests/wasm-services.toml",
+    timeout: Duration::from_secs(60),
+    expect: Expect::Pass(&[
+        "[INFO  client] add(2, 40) -> Ok(42)",
+        "[INFO  client] sum of 0..1000 by 1000 calls -> 499500",
+        "[INFO  client] get alpha -> (0, \"one\")",
+        "[INFO  client] all answers right",
+        "supervisor: component `client` exited with code 0",
+        "root task finished: all tasks ended",
+    ]),
+    ..PLAIN
+};
+
+/// Wasm traps and runaways are stopped; the others keep running. (Every board with a [wasm] section.)
+const WASM_TRAPS: BootTest = BootTest {
+    name: "wasm_traps_and_runaways_are_stopped_and_others_keep_running",
+    program: image::ROOT_TASK,
+    system: "systems/tests/wasm-traps.toml",
+    timeout: Duration::from_secs(90),
+    expect: Expect::Pass(&[
+        "[INFO  client] 1000 more calls: sum 499500",
+        "supervisor: component `client` exited with code 0",
+        "supervisor: component `oob` trapped: Wasm trap: out-of-bounds memory access",
+        "supervisor: restarted `oob` (restart 1 of at most 1)",
+        "supervisor: `oob` reached its limit of 1 restarts; stopped",
+        "supervisor: component `unreachable` trapped: Wasm trap: unreachable executed",
+        "supervisor: component `divzero` trapped: Wasm trap: integer division by zero",
+        "supervisor: component `runaway` trapped: Wasm trap: out of fuel",
+        "server           running      restarts  0  faults  0",
+        "root task finished: all tasks ended",
+    ]),
+    ..PLAIN
+};
+
 const RING_TRANSFERS: BootTest = BootTest {
     name: "ring_transfers_100000_messages_none_lost_duplicated_or_reordered",
     program: image::ROOT_TASK,
@@ -246,57 +303,9 @@ const BOOT_TESTS: &[BootTest] = &[
         expect: Expect::Fail(&["root task failed: building component `hog`: out of untyped memory making heap frames"]),
         ..PLAIN
     },
-    BootTest {
-        name: "wasm_server_answers_a_native_client",
-        program: image::ROOT_TASK,
-        system: "systems/tests/wasm-calculator.toml",
-        timeout: Duration::from_secs(60),
-        expect: Expect::Pass(&[
-            "[INFO  server] Wasm module `wasm-calculator`",
-            "loaded and instantiated in",
-            "[INFO  server] calculator ready",
-            "[INFO  client] call add(2, 40) -> Ok(42)",
-            "[INFO  client] call multiply(18446744073709551615, 2) -> Err(\"overflow\")",
-            "[INFO  client] 1000 more calls: sum 499500; server has served Ok(1004) calls",
-            "supervisor: component `client` exited with code 0",
-            "root task finished: all tasks ended",
-        ]),
-        ..PLAIN
-    },
-    BootTest {
-        name: "wasm_components_call_wasm_components",
-        program: image::ROOT_TASK,
-        system: "systems/tests/wasm-services.toml",
-        timeout: Duration::from_secs(60),
-        expect: Expect::Pass(&[
-            "[INFO  client] add(2, 40) -> Ok(42)",
-            "[INFO  client] sum of 0..1000 by 1000 calls -> 499500",
-            "[INFO  client] get alpha -> (0, \"one\")",
-            "[INFO  client] all answers right",
-            "supervisor: component `client` exited with code 0",
-            "root task finished: all tasks ended",
-        ]),
-        ..PLAIN
-    },
-    BootTest {
-        name: "wasm_traps_and_runaways_are_stopped_and_others_keep_running",
-        program: image::ROOT_TASK,
-        system: "systems/tests/wasm-traps.toml",
-        timeout: Duration::from_secs(90),
-        expect: Expect::Pass(&[
-            "[INFO  client] 1000 more calls: sum 499500",
-            "supervisor: component `client` exited with code 0",
-            "supervisor: component `oob` trapped: Wasm trap: out-of-bounds memory access",
-            "supervisor: restarted `oob` (restart 1 of at most 1)",
-            "supervisor: `oob` reached its limit of 1 restarts; stopped",
-            "supervisor: component `unreachable` trapped: Wasm trap: unreachable executed",
-            "supervisor: component `divzero` trapped: Wasm trap: integer division by zero",
-            "supervisor: component `runaway` trapped: Wasm trap: out of fuel",
-            "server           running      restarts  0  faults  0",
-            "root task finished: all tasks ended",
-        ]),
-        ..PLAIN
-    },
+    WASM_CALCULATOR,
+    WASM_SERVICES,
+    WASM_TRAPS,
     BootTest {
         name: "wasm_device_access_works_where_granted_and_is_refused_elsewhere",
         program: image::ROOT_TASK,
@@ -459,8 +468,9 @@ const BOOT_TESTS: &[BootTest] = &[
 
 /// Boot tests of the aarch64 boards: the boot path (ELF loader, kernel
 /// entry, syscall ABI) proven by a minimal root task, the sel4-root-task
-/// runtime, then the real root task with native systems. (Wasm, x86 devices
-/// and the isolation probes, which use x86 instructions, are x86_64 only.)
+/// runtime, then the real root task with native and Wasm systems. (x86
+/// devices and the isolation probes, which use x86 instructions, are x86_64
+/// only.)
 const AARCH64_BOOT_TESTS: &[BootTest] = &[
     BootTest {
         name: "aarch64_loader_boots_the_kernel_and_a_root_task_that_prints_and_exits",
@@ -500,6 +510,9 @@ const AARCH64_BOOT_TESTS: &[BootTest] = &[
     RING_TRANSFERS,
     RESTART_POLICIES,
     HALT_SYSTEM,
+    WASM_CALCULATOR,
+    WASM_SERVICES,
+    WASM_TRAPS,
     BootTest {
         name: "aarch64_harness_fails_a_panicking_guest_and_shows_the_message",
         program: Program { package: "test-guests", bin: "panicking-root-task", embeds_system: false },

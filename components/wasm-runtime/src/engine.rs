@@ -3,7 +3,9 @@
 
 use alloc::sync::Arc;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
+#[cfg(target_arch = "x86_64")]
+use core::sync::atomic::AtomicU8;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 use system_manifest::layout::wasm_trap;
 use wasmtime::{Config, CustomCodeMemory, Engine, Module, Trap};
@@ -28,12 +30,17 @@ pub fn engine() -> Engine {
     let mut config = Config::new();
     wasm_engine_config::configure(&mut config);
     config.with_custom_code_memory(Some(Arc::new(MappedCode)));
+    // SAFETY: `cpu_feature` answers for this CPU (see it below).
+    unsafe {
+        config.detect_host_feature(cpu_feature);
+    }
     // SAFETY: modules are precompiled with SSE for this board (aot-wasm), so
     // no floating-point libcall crosses into this soft-float runtime; the
-    // kernel saves the FPU state of every thread.
+    // kernel saves the FPU state of every thread. (aarch64-unknown-none is a
+    // hard-float target: nothing to allow there.)
+    #[cfg(target_arch = "x86_64")]
     unsafe {
         config.x86_float_abi_ok(true);
-        config.detect_host_feature(cpu_feature);
     }
     match Engine::new(&config) {
         Ok(engine) => engine,
@@ -68,6 +75,7 @@ pub fn classify(error: &wasmtime::Error) -> u64 {
 
 /// CPU features, from CPUID, answered once per feature (CPUID is slow under
 /// virtualisation, and Wasmtime asks often while loading).
+#[cfg(target_arch = "x86_64")]
 fn cpu_feature(name: &str) -> Option<bool> {
     const FEATURES: &[(&str, u32, u32)] = &[
         // (name, CPUID.1 ECX bit, unused)
@@ -89,6 +97,20 @@ fn cpu_feature(name: &str) -> Option<bool> {
     let present = ecx & (1 << FEATURES[index].1) != 0;
     CACHE[index].store(if present { 2 } else { 1 }, Ordering::Relaxed);
     Some(present)
+}
+
+/// CPU features of the aarch64 board's CPU (QEMU `-cpu cortex-a53`, an
+/// ARMv8.0-A core): none of the optional extensions Cranelift can use. The ID
+/// registers (ID_AA64ISAR0_EL1, ...) trap at EL0 unless the kernel emulates
+/// them, so this is a fixed list matching what aot-wasm compiles for (no ISA
+/// flag); a `.cwasm` asking for one of these is refused at load.
+#[cfg(target_arch = "aarch64")]
+fn cpu_feature(name: &str) -> Option<bool> {
+    match name {
+        // FEAT_LSE, FEAT_PAuth, FEAT_FP16, FEAT_DotProd, FEAT_I8MM: ARMv8.1+.
+        "lse" | "paca" | "fp16" | "dotprod" | "i8mm" => Some(false),
+        _ => None,
+    }
 }
 
 // Wasmtime's no_std runtime keeps thread-local pointers through these hooks

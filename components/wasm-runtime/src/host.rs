@@ -312,24 +312,7 @@ fn define(linker: &mut Linker<HostState>) -> Result<()> {
         })
     })?;
     linker.func_wrap(MODULE, "time_now_ns", || -> Result<i64> { Ok(pd_runtime::time::now_ns() as i64) })?;
-    linker.func_wrap(MODULE, "io_out", |width: i32, port: i32, value: i32, _: i32| -> Result<i32> {
-        let Some(port_cap) = io_port_cap(port, width) else { return Ok(status::NOT_GRANTED) };
-        let result = match width {
-            1 => port_cap.out8(port as u16, value as u8),
-            2 => port_cap.out16(port as u16, value as u16),
-            _ => port_cap.out32(port as u16, value as u32),
-        };
-        Ok(if result.is_ok() { status::OK } else { status::KERNEL_ERROR })
-    })?;
-    linker.func_wrap(MODULE, "io_in", |width: i32, port: i32| -> Result<i64> {
-        let Some(port_cap) = io_port_cap(port, width) else { return Ok(status::NOT_GRANTED as i64) };
-        let result = match width {
-            1 => port_cap.in8(port as u16).map(i64::from),
-            2 => port_cap.in16(port as u16).map(i64::from),
-            _ => port_cap.in32(port as u16).map(i64::from),
-        };
-        Ok(result.unwrap_or(status::KERNEL_ERROR as i64))
-    })?;
+    define_io_ports(linker)?;
     linker.func_wrap(MODULE, "irq_ack", |channel: i32| -> Result<i32> {
         let Some(irq) = pd_runtime::config().irqs.iter().find(|i| i.channel as i32 == channel) else {
             return Ok(status::NOT_GRANTED);
@@ -369,6 +352,40 @@ fn open_end(caller: &mut Caller<'_, HostState>, index: usize) -> i32 {
     rings.len() as i32 - 1
 }
 
+/// IO-port access through the component's granted IO-port capabilities.
+#[cfg(target_arch = "x86_64")]
+fn define_io_ports(linker: &mut Linker<HostState>) -> Result<()> {
+    linker.func_wrap(MODULE, "io_out", |width: i32, port: i32, value: i32, _: i32| -> Result<i32> {
+        let Some(port_cap) = io_port_cap(port, width) else { return Ok(status::NOT_GRANTED) };
+        let result = match width {
+            1 => port_cap.out8(port as u16, value as u8),
+            2 => port_cap.out16(port as u16, value as u16),
+            _ => port_cap.out32(port as u16, value as u32),
+        };
+        Ok(if result.is_ok() { status::OK } else { status::KERNEL_ERROR })
+    })?;
+    linker.func_wrap(MODULE, "io_in", |width: i32, port: i32| -> Result<i64> {
+        let Some(port_cap) = io_port_cap(port, width) else { return Ok(status::NOT_GRANTED as i64) };
+        let result = match width {
+            1 => port_cap.in8(port as u16).map(i64::from),
+            2 => port_cap.in16(port as u16).map(i64::from),
+            _ => port_cap.in32(port as u16).map(i64::from),
+        };
+        Ok(result.unwrap_or(status::KERNEL_ERROR as i64))
+    })?;
+    Ok(())
+}
+
+/// No IO ports off x86: every access is refused as not granted (a system
+/// description cannot grant IO ports on such a board).
+#[cfg(not(target_arch = "x86_64"))]
+fn define_io_ports(linker: &mut Linker<HostState>) -> Result<()> {
+    linker.func_wrap(MODULE, "io_out", |_: i32, _: i32, _: i32, _: i32| -> Result<i32> { Ok(status::NOT_GRANTED) })?;
+    linker.func_wrap(MODULE, "io_in", |_: i32, _: i32| -> Result<i64> { Ok(status::NOT_GRANTED as i64) })?;
+    Ok(())
+}
+
+#[cfg(target_arch = "x86_64")]
 /// The IO-port capability whose granted range holds `port..port + width`.
 fn io_port_cap(port: i32, width: i32) -> Option<sel4::cap::IoPort> {
     if !matches!(width, 1 | 2 | 4) || !(0..=0xffff).contains(&port) {
