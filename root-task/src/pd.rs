@@ -86,7 +86,7 @@ fn filled_frames(
 ) -> Result<Range<Word>, AllocError> {
     let frames = objects.make_many(ObjectBlueprint::PAGE, pages, what)?;
     for (i, frame) in frames.clone().enumerate() {
-        scratch.fill(CPtr::from_bits(frame).cast(), chunk(data, i)).map_err(kernel(what))?;
+        scratch.fill_code(CPtr::from_bits(frame).cast(), chunk(data, i)).map_err(kernel(what))?;
     }
     Ok(frames)
 }
@@ -283,26 +283,12 @@ impl Pd {
                     let data = io_port_range_data(first.to_native(), last.to_native());
                     dest.mint(&from_root(init_caps::IO_PORT.cptr()), CapRights::ALL, data).map_err(kernel("IO-port grant"))?;
                 }
-                // IO ports and IOAPIC pins are x86 hardware.
+                // IO ports are x86 hardware (the build refuses them for other boards).
                 #[cfg(not(target_arch = "x86_64"))]
                 ArchivedGrantedCap::IoPorts { .. } => return Err(kernel("IO-port grant (x86 only)")(sel4::Error::IllegalOperation)),
-                #[cfg(not(target_arch = "x86_64"))]
-                ArchivedGrantedCap::Irq { .. } => return Err(kernel("IOAPIC IRQ grant (x86 only)")(sel4::Error::IllegalOperation)),
-                #[cfg(target_arch = "x86_64")]
                 ArchivedGrantedCap::Irq { irq, badge } => {
                     let handler = objects.slot("IRQ handler")?;
-                    match irq {
-                        system_manifest::ArchivedIrqSource::IoApic { ioapic, pin, level_triggered, active_low, vector } => init_caps::IRQ_CONTROL
-                            .get_ioapic(
-                                &from_root(handler),
-                                ioapic.to_native() as Word,
-                                pin.to_native() as Word,
-                                *level_triggered,
-                                *active_low,
-                                vector.to_native() as Word,
-                            )
-                            .map_err(kernel("IRQ handler (IOAPIC)"))?,
-                    }
+                    issue_irq_handler(irq, &from_root(handler))?;
                     let signal = objects.slot("IRQ notification")?;
                     from_root(signal)
                         .mint(&from_root(own.notification.cptr()), CapRights::WRITE_ONLY, badge.to_native() as Word)
@@ -474,4 +460,29 @@ impl Pd {
 /// badge of 0 means "not from a component").
 pub fn fault_badge(index: usize) -> Word {
     index + 1
+}
+
+/// Issues the handler of interrupt `irq` into `dest`. The build checks that
+/// the kind of interrupt is the board's; a mismatch here is a stale image.
+fn issue_irq_handler(irq: &system_manifest::ArchivedIrqSource, dest: &cap::AbsoluteCPtr) -> Result<(), AllocError> {
+    use system_manifest::ArchivedIrqSource as Source;
+    match irq {
+        #[cfg(target_arch = "x86_64")]
+        Source::IoApic { ioapic, pin, level_triggered, active_low, vector } => init_caps::IRQ_CONTROL
+            .get_ioapic(
+                dest,
+                ioapic.to_native() as Word,
+                pin.to_native() as Word,
+                *level_triggered,
+                *active_low,
+                vector.to_native() as Word,
+            )
+            .map_err(kernel("IRQ handler (IOAPIC)")),
+        #[cfg(target_arch = "aarch64")]
+        Source::Gic { irq } => init_caps::IRQ_CONTROL.get(irq.to_native() as Word, dest).map_err(kernel("IRQ handler (GIC)")),
+        #[cfg(target_arch = "x86_64")]
+        Source::Gic { .. } => Err(kernel("GIC IRQ grant (ARM only)")(sel4::Error::IllegalOperation)),
+        #[cfg(target_arch = "aarch64")]
+        Source::IoApic { .. } => Err(kernel("IOAPIC IRQ grant (x86 only)")(sel4::Error::IllegalOperation)),
+    }
 }

@@ -117,8 +117,22 @@ impl ScratchWindow {
         Ok(ScratchWindow { vspace, slot })
     }
 
-    /// Runs `f` on the contents of `frame` (a page).
-    pub fn with_frame<R>(&mut self, frame: cap::Page, f: impl FnOnce(&mut [u8; PAGE_SIZE]) -> R) -> Result<R, sel4::Error> {
+    /// Fills `frame` with `data` followed by zeros.
+    pub fn fill(&mut self, frame: cap::Page, data: &[u8]) -> Result<(), sel4::Error> {
+        self.mapped(frame, false, |page| fill_page(page, data))
+    }
+
+    /// Fills `frame` with `data` followed by zeros, for a frame components
+    /// may execute: on ARM the bytes written through the data cache are
+    /// then made visible to instruction fetches, before any component maps
+    /// the frame (QEMU does not model the caches; hardware does).
+    pub fn fill_code(&mut self, frame: cap::Page, data: &[u8]) -> Result<(), sel4::Error> {
+        self.mapped(frame, true, |page| fill_page(page, data))
+    }
+
+    /// Runs `f` on the contents of `frame` (a page), then, for `code`,
+    /// unifies the caches over it.
+    fn mapped<R>(&mut self, frame: cap::Page, code: bool, f: impl FnOnce(&mut [u8; PAGE_SIZE]) -> R) -> Result<R, sel4::Error> {
         // Map a copy: the original may already be mapped in a component.
         let root = init_caps::CNODE;
         root.relative(self.slot).copy(&root.relative(frame.cptr()), CapRights::READ_WRITE)?;
@@ -128,16 +142,21 @@ impl ScratchWindow {
             // the unmap below, and nothing else in this task aliases it.
             f(unsafe { &mut *(SCRATCH_VADDR as *mut [u8; PAGE_SIZE]) })
         });
+        // The kernel cleans and invalidates by the copy's mapped address.
+        #[cfg(target_arch = "aarch64")]
+        let result = match result {
+            Ok(r) if code => copy.unify_instruction(0, PAGE_SIZE as Word).map(|()| r),
+            other => other,
+        };
+        #[cfg(not(target_arch = "aarch64"))]
+        let _ = code;
         let _ = copy.unmap();
         root.relative(self.slot).delete()?;
         result
     }
+}
 
-    /// Fills `frame` with `data` followed by zeros.
-    pub fn fill(&mut self, frame: cap::Page, data: &[u8]) -> Result<(), sel4::Error> {
-        self.with_frame(frame, |page| {
-            page[..data.len()].copy_from_slice(data);
-            page[data.len()..].fill(0);
-        })
-    }
+fn fill_page(page: &mut [u8; PAGE_SIZE], data: &[u8]) {
+    page[..data.len()].copy_from_slice(data);
+    page[data.len()..].fill(0);
 }

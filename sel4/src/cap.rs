@@ -475,6 +475,24 @@ macro_rules! frame_methods {
 frame_methods!(X86Page);
 #[cfg(target_arch = "x86_64")]
 frame_methods!(X86LargePage);
+/// Cache maintenance a mapped frame needs before it holds code (ARM keeps
+/// instruction and data caches apart; x86 keeps them coherent).
+#[cfg(target_arch = "aarch64")]
+macro_rules! arm_frame_cache_methods {
+    ($cap:ty) => {
+        impl $cap {
+            /// Makes bytes `start..end` of the frame, written as data, visible
+            /// to instruction fetches: cleans the data cache and invalidates
+            /// the instruction cache to the point of unification. The frame
+            /// must be mapped (the kernel works on its mapped address).
+            pub fn unify_instruction(&self, start: Word, end: Word) -> Result<()> {
+                invoke(self.cptr(), crate::sys::invocation::ARMPageUnify_Instruction, &[start, end], &[]).map(drop)
+            }
+        }
+    };
+}
+#[cfg(target_arch = "aarch64")]
+arm_frame_cache_methods!(ArmSmallPage);
 #[cfg(target_arch = "aarch64")]
 frame_methods!(ArmSmallPage);
 #[cfg(target_arch = "aarch64")]

@@ -94,7 +94,10 @@ pub fn build(args: &BuildArgs, program: Program) -> Result<Images> {
     let root = workspace_root();
     // A description with errors stops the build before anything is built.
     let description = match program.embeds_system {
-        true => Some(crate::system::load(&root.join(&args.system))?),
+        true => {
+            let board = Board::load(&root.join("board"), &args.board)?;
+            Some(crate::system::load(&root.join(&args.system), &board)?)
+        }
         false => None,
     };
     let (board, kernel) = kernel(args)?;

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use sel4_kernel_build::{Board, Kernel};
-use system_description::SystemDescription;
+use sel4_kernel_build::{Board, Kernel, KernelUse};
+use system_description::{Arch, BoardDevice, SystemDescription, TargetBoard};
 
 use crate::image::cargo_for_kernel;
 use crate::workspace_root;
@@ -24,9 +24,40 @@ pub struct CompiledSystem {
     pub report: PathBuf,
 }
 
-/// Validates `path`; every problem is reported with file, line and fix.
-pub fn load(path: &Path) -> Result<SystemDescription> {
-    SystemDescription::load(path).map_err(|report| anyhow!("{report:?}"))
+/// Validates `path` for `board`; every problem is reported with file, line
+/// and fix.
+pub fn load(path: &Path, board: &Board) -> Result<SystemDescription> {
+    let target = target_board(board)?;
+    SystemDescription::load_for(path, Some(&target)).map_err(|report| anyhow!("{report:?}"))
+}
+
+/// What a system description needs to know of `board`: its name and
+/// architecture (which `[component.board.<name>]` sections apply, which kind
+/// of interrupt exists) and the devices and interrupts it can grant.
+pub fn target_board(board: &Board) -> Result<TargetBoard> {
+    let arch = match board.kernel.sel4_arch.as_str() {
+        "x86_64" => Arch::X86_64,
+        "aarch64" => Arch::Aarch64,
+        other => bail!("board `{}`: system descriptions do not know the architecture `{other}`", board.name),
+    };
+    let platform = board.platform.as_ref();
+    Ok(TargetBoard {
+        name: board.name.clone(),
+        arch,
+        known_boards: Board::list(&workspace_root().join("board"))?,
+        // The interrupt controller stays the kernel's.
+        devices: platform
+            .map(|p| {
+                p.devices
+                    .iter()
+                    .filter(|d| !matches!(d.kernel, Some(KernelUse::GicDistributor | KernelUse::GicCpuInterface)))
+                    .map(|d| BoardDevice { name: d.name.clone(), paddr: d.paddr, size: d.size, irq: d.irq })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        max_irq: platform.map(|p| p.max_irq),
+        kernel_irqs: platform.map(|p| vec![p.timer_irq]).unwrap_or_default(),
+    })
 }
 
 /// Builds the programs `description` names and writes its boot image.

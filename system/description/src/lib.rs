@@ -49,6 +49,7 @@ use system_manifest::layout::vaddr;
 use system_manifest::{ArchivedBootImage, BootImage, SystemManifest, WasmModule, FORMAT_VERSION};
 
 pub use diag::{Problem, Problems};
+pub use model::{Arch, BoardDevice, TargetBoard};
 pub use report::report;
 pub use validate::MAX_COMPONENTS;
 
@@ -85,8 +86,21 @@ pub struct SystemDescription {
 }
 
 impl SystemDescription {
-    /// Reads, parses and validates the description at `path`.
+    /// Reads, parses and validates the description at `path` for no board
+    /// in particular: `[component.board.<name>]` sections are checked but
+    /// not applied, and hardware grants are checked against both
+    /// architectures' rules. Building for a board uses [`Self::load_for`].
     pub fn load(path: &Path) -> Result<SystemDescription, miette::Report> {
+        Self::load_for(path, None)
+    }
+
+    /// Reads, parses and validates the description at `path` for `board`:
+    /// its `[component.board.<board>]` sections apply, and interrupts, IO
+    /// ports and device memory are checked against what the board has.
+    pub fn load_for(
+        path: &Path,
+        board: Option<&TargetBoard>,
+    ) -> Result<SystemDescription, miette::Report> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             miette::miette!(
                 code = "unreadable_description",
@@ -94,15 +108,25 @@ impl SystemDescription {
                 path.display()
             )
         })?;
-        Self::parse_str(&path.display().to_string(), &text)
+        Self::parse_str_for(&path.display().to_string(), &text, board)
     }
 
-    /// Parses and validates `text`, reporting problems as in `source_name`.
+    /// Parses and validates `text` for no board in particular (see
+    /// [`Self::load`]), reporting problems as in `source_name`.
     pub fn parse_str(source_name: &str, text: &str) -> Result<SystemDescription, miette::Report> {
+        Self::parse_str_for(source_name, text, None)
+    }
+
+    /// Parses and validates `text` for `board` (see [`Self::load_for`]).
+    pub fn parse_str_for(
+        source_name: &str,
+        text: &str,
+        board: Option<&TargetBoard>,
+    ) -> Result<SystemDescription, miette::Report> {
         let source: Source =
             Arc::new(NamedSource::new(source_name, text.to_string()).with_language("TOML"));
         let mut c = Collector::new(source.clone());
-        let model = parse::parse(text, &mut c);
+        let model = parse::parse(text, board, &mut c);
         validate::validate(&model, &mut c);
         if !c.is_empty() {
             return Err(c.finish().unwrap_err());
@@ -321,9 +345,12 @@ impl SystemDescription {
             };
             if cwasm.is_empty() {
                 c.push(
-                    Problem::new("wasm_module_empty", format!("the precompiled module of {what} is empty"))
-                        .label(&module.span, "this module")
-                        .help("precompile the module with aot-wasm (cargo xtask build does)"),
+                    Problem::new(
+                        "wasm_module_empty",
+                        format!("the precompiled module of {what} is empty"),
+                    )
+                    .label(&module.span, "this module")
+                    .help("precompile the module with aot-wasm (cargo xtask build does)"),
                 );
                 indices.push(None);
                 continue;

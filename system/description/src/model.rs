@@ -23,6 +23,46 @@ pub(crate) fn ok<T: Clone>(field: &F<T>) -> T {
         .clone()
 }
 
+/// The board a description is built for (from its `board.toml`): which
+/// `[component.board.<name>]` sections apply, and what hardware there is to
+/// grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetBoard {
+    /// The board's name (its folder under `board/`).
+    pub name: String,
+    pub arch: Arch,
+    /// Every board's name, so a section for a board that does not exist
+    /// (a typo) is reported instead of silently never applying.
+    pub known_boards: Vec<String>,
+    /// Memory-mapped devices user level may be given; empty when the board
+    /// does not list them (then device memory is not checked against it).
+    pub devices: Vec<BoardDevice>,
+    /// Highest interrupt ID of the interrupt controller (ARM GIC).
+    pub max_irq: Option<u32>,
+    /// Interrupt IDs the kernel keeps for itself (its timer).
+    pub kernel_irqs: Vec<u32>,
+}
+
+/// The instruction set of a board: decides which kind of interrupt and
+/// which device grants exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arch {
+    /// IO ports and IOAPIC interrupts.
+    X86_64,
+    /// GIC interrupts by interrupt ID; no IO ports.
+    Aarch64,
+}
+
+/// A device of a board that user level may be given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardDevice {
+    pub name: String,
+    pub paddr: u64,
+    pub size: u64,
+    /// Its (first) interrupt ID, if it has one.
+    pub irq: Option<u32>,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Model {
     pub(crate) name: F<String>,
@@ -81,10 +121,14 @@ pub(crate) struct IoPorts {
     pub(crate) last: F<u16>,
 }
 
+/// An interrupt: an IOAPIC pin routed to a vector (x86, `pin`/`vector`) or
+/// a GIC interrupt ID (ARM, `irq`). The fields of the other kind are `None`.
 #[derive(Debug)]
 pub(crate) struct Irq {
     pub(crate) span: Span,
     pub(crate) name: F<String>,
+    /// ARM: the GIC interrupt ID.
+    pub(crate) gic_irq: F<u32>,
     pub(crate) ioapic: F<u32>,
     pub(crate) pin: F<u32>,
     pub(crate) vector: F<u32>,

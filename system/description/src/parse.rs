@@ -57,10 +57,33 @@ const COMPONENT_KEYS: &[&str] = &[
     "irqs",
     "device_memory",
     "control",
+    "board",
 ];
+/// Keys a `[component.board.<name>]` section may give: all but the name and
+/// the sections themselves.
+const BOARD_SECTION_KEYS: &[&str] = &[
+    "program",
+    "wasm",
+    "wasm_memory",
+    "priority",
+    "stack",
+    "heap",
+    "restart",
+    "lifetime",
+    "io_ports",
+    "irqs",
+    "device_memory",
+    "control",
+];
+/// Lowest GIC interrupt ID a component may be given: 0..15 are
+/// software-generated (inter-processor) interrupts.
+pub(crate) const MIN_GIC_IRQ: u32 = 16;
+/// Highest GIC interrupt ID (1020..1023 are special) when no board says.
+pub(crate) const MAX_GIC_IRQ: u32 = 1019;
 const IO_PORT_KEYS: &[&str] = &["name", "first", "last"];
 const IRQ_KEYS: &[&str] = &[
     "name",
+    "irq",
     "ioapic",
     "pin",
     "vector",
@@ -77,7 +100,7 @@ const RING_KEYS: &[&str] = &["name", "producer", "consumer", "slots", "slot_size
 const RING_END_KEYS: &[&str] = &["component", "channel"];
 const RESTART_KEYS: &[&str] = &["policy", "max"];
 
-pub(crate) fn parse(text: &str, c: &mut Collector) -> Model {
+pub(crate) fn parse(text: &str, board: Option<&TargetBoard>, c: &mut Collector) -> Model {
     let (doc, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
         for e in errors {
@@ -90,11 +113,12 @@ pub(crate) fn parse(text: &str, c: &mut Collector) -> Model {
         }
         return Model::default();
     }
-    let p = Parser { text };
+    let p = Parser { text, board };
     let root = Obj {
         t: doc.get_ref(),
         span: doc.span(),
         what: "the description".into(),
+        section: None,
     };
     root.check_keys(ROOT_KEYS, c);
     let mut model = Model::default();
@@ -139,11 +163,16 @@ struct Obj<'a, 'i> {
     t: &'a DeTable<'i>,
     span: Span,
     what: String,
+    /// A component's section for the board being built for: its keys are
+    /// read as if written in `t` (validation keeps the two disjoint).
+    section: Option<&'a DeTable<'i>>,
 }
 
 impl<'a, 'i> Obj<'a, 'i> {
     fn get(&self, key: &str) -> Option<&'a V<'i>> {
-        self.t.get(key)
+        self.section
+            .and_then(|t| t.get(key))
+            .or_else(|| self.t.get(key))
     }
 
     fn check_keys(&self, known: &[&str], c: &mut Collector) {
@@ -185,6 +214,8 @@ impl<'a, 'i> Obj<'a, 'i> {
 
 struct Parser<'t> {
     text: &'t str,
+    /// The board being built for, if any.
+    board: Option<&'t TargetBoard>,
 }
 
 impl<'t> Parser<'t> {
@@ -228,6 +259,7 @@ impl<'t> Parser<'t> {
                 t,
                 span: v.span(),
                 what: what.to_string(),
+                section: None,
             }),
             _ => {
                 self.wrong_type(v, what, "a table", c);
@@ -509,6 +541,7 @@ impl<'t> Parser<'t> {
         }
         o.check_keys(COMPONENT_KEYS, c);
         let what = o.what.clone();
+        o.section = self.board_section(&o, c);
         let is_wasm = o.get("wasm").is_some();
         match (o.get("program"), o.get("wasm")) {
             (Some(p), Some(w)) => c.push(
@@ -604,14 +637,34 @@ impl<'t> Parser<'t> {
             Some(v) => self.restart(v, &what, c),
         };
         comp.lifetime = match o.get("lifetime") {
-            None => Some(Sp { v: Lifetime::Service, span: comp.span.clone() }),
+            None => Some(Sp {
+                v: Lifetime::Service,
+                span: comp.span.clone(),
+            }),
             Some(v) => self.lifetime(v, &what, c),
         };
         comp.control = match o.get("control") {
-            None => Some(Sp { v: false, span: comp.span.clone() }),
+            None => Some(Sp {
+                v: false,
+                span: comp.span.clone(),
+            }),
             Some(v) => self.boolean(v, &format!("`control` of {what}"), c),
         };
         if let Some(v) = o.get("io_ports") {
+            if let Some(board) = self.board.filter(|b| b.arch != Arch::X86_64) {
+                c.push(
+                    Problem::new(
+                        "io_ports_not_on_board",
+                        format!("{what} is given IO ports, but board `{}` has none (IO ports are x86)", board.name),
+                    )
+                    .label(&v.span(), "x86 IO ports")
+                    .help(format!(
+                        "reach the device through `device_memory` on this board, and move `io_ports` into \
+                         `[component.board.<x86 board>]` if the component also runs on x86{}",
+                        devices_list(board)
+                    )),
+                );
+            }
             for item in self.array(v, &format!("`io_ports` of {what}"), c) {
                 if let Some(t) = self.table(item, &format!("an IO port range of {what}"), c) {
                     comp.io_ports.push(self.io_ports(t, c));
@@ -735,7 +788,10 @@ impl<'t> Parser<'t> {
                 return None;
             }
         };
-        Some(Sp { v: lifetime, span: s.span })
+        Some(Sp {
+            v: lifetime,
+            span: s.span,
+        })
     }
 
     fn restart(&self, v: &V, what: &str, c: &mut Collector) -> F<Restart> {
@@ -812,6 +868,149 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// A component's `board` table: one section per board, each giving keys
+    /// that apply only when building for that board. Returns the section of
+    /// the board being built for, if the component has one.
+    fn board_section<'a, 'i>(&self, o: &Obj<'a, 'i>, c: &mut Collector) -> Option<&'a DeTable<'i>> {
+        let v = o.t.get("board")?;
+        let boards = self.table(v, &format!("`board` of {}", o.what), c)?;
+        let mut chosen = None;
+        for (key, section) in boards.t.iter() {
+            let board: &str = key.get_ref();
+            let what = format!("the `{board}` section of {}", o.what);
+            if let Some(target) = self.board {
+                if !target.known_boards.is_empty()
+                    && !target.known_boards.iter().any(|b| b == board)
+                {
+                    let known: Vec<&str> = target.known_boards.iter().map(String::as_str).collect();
+                    let list = known
+                        .iter()
+                        .map(|b| format!("`{b}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    c.push(
+                        Problem::new("unknown_board", format!("{} has a section for board `{board}`, which does not exist", o.what))
+                            .label(&key.span(), "no such board")
+                            .help(match closest(board, &known) {
+                                Some(best) => format!("did you mean `{best}`? The boards (folders under `board/`) are {list}"),
+                                None => format!("use one of the boards (folders under `board/`): {list}"),
+                            }),
+                    );
+                    continue;
+                }
+            }
+            let Some(section_obj) = self.table(section, &what, c) else {
+                continue;
+            };
+            section_obj.check_keys(BOARD_SECTION_KEYS, c);
+            for (k, val) in section_obj.t.iter() {
+                let k: &str = k.get_ref();
+                if let Some(also) = o.t.get(k) {
+                    c.push(
+                        Problem::new("board_key_twice", format!("`{k}` of {} is given both for every board and in its `{board}` section", o.what))
+                            .label(&also.span(), "for every board")
+                            .label(&val.span(), format!("for `{board}`"))
+                            .help(format!("give `{k}` in one place: in the component for every board, or in each board's section")),
+                    );
+                }
+            }
+            if self.board.is_some_and(|t| t.name == board) {
+                chosen = Some(section_obj.t);
+            }
+        }
+        chosen
+    }
+
+    /// `irq = <id>`: a GIC interrupt ID (ARM). Checked against the board's
+    /// interrupt controller and the kernel's own interrupts.
+    fn gic_irq(&self, o: &Obj, v: &V, c: &mut Collector) -> F<u32> {
+        for key in ["ioapic", "pin", "vector", "level", "active_low"] {
+            if let Some(x) = o.get(key) {
+                c.push(
+                    Problem::new("irq_mixed_kinds", format!("{} has both `irq` (a GIC interrupt ID) and `{key}` (IOAPIC)", o.what))
+                        .label(&x.span(), "an x86 IOAPIC key")
+                        .label(&v.span(), "an ARM GIC interrupt")
+                        .help(format!(
+                            "an ARM interrupt is `irq` alone (this kernel makes every GIC interrupt level-triggered); \
+                             an x86 one is `pin` and `vector`: remove `{key}` or `irq`"
+                        )),
+                );
+            }
+        }
+        if let Some(board) = self.board.filter(|b| b.arch != Arch::Aarch64) {
+            c.push(
+                Problem::new(
+                    "irq_kind_not_on_board",
+                    format!("{} is a GIC interrupt (`irq`), but board `{}` has IOAPICs", o.what, board.name),
+                )
+                .label(&v.span(), "an ARM interrupt")
+                .help("give the IOAPIC input and the vector instead: `pin = <0..23>, vector = <0..107>`; \
+                       put per-board interrupts in `[component.board.<name>]` sections"),
+            );
+            return None;
+        }
+        let max = self.board.and_then(|b| b.max_irq).unwrap_or(MAX_GIC_IRQ);
+        let irq = self.plain_int::<u32>(
+            v,
+            "`irq` (GIC interrupt ID)",
+            MIN_GIC_IRQ.into(),
+            max.into(),
+            c,
+        )?;
+        if let Some(board) = self.board.filter(|b| b.kernel_irqs.contains(&irq.v)) {
+            c.push(
+                Problem::new(
+                    "irq_kept_by_kernel",
+                    format!(
+                        "{} is interrupt {}, which the kernel on board `{}` keeps for itself",
+                        o.what, irq.v, board.name
+                    ),
+                )
+                .label(&irq.span, "the kernel's interrupt")
+                .help(format!("give a device's interrupt{}", devices_list(board))),
+            );
+            return None;
+        }
+        Some(irq)
+    }
+
+    /// Device memory must be (part of) one of the board's devices, when the
+    /// board lists its devices.
+    fn check_board_device(
+        &self,
+        what: &str,
+        paddr: &Sp<u64>,
+        size: &Sp<u64>,
+        c: &mut Collector,
+    ) -> bool {
+        let Some(board) = self.board.filter(|b| !b.devices.is_empty()) else {
+            return true;
+        };
+        let end = paddr.v + size.v;
+        if board
+            .devices
+            .iter()
+            .any(|d| d.paddr <= paddr.v && end <= d.paddr + d.size)
+        {
+            return true;
+        }
+        c.push(
+            Problem::new(
+                "device_memory_not_on_board",
+                format!(
+                    "{what} ({:#x}..{:#x}) is not a device board `{}` offers to user level",
+                    paddr.v, end, board.name
+                ),
+            )
+            .label(&paddr.span, "no such device here")
+            .help(format!(
+                "map (part of) one of the board's devices{}",
+                devices_list(board)
+            )),
+        );
+        false
+    }
+
     fn io_ports(&self, mut o: Obj, c: &mut Collector) -> IoPorts {
         let name = self
             .req(&o, "name", "name = \"com1\"", c)
@@ -872,6 +1071,38 @@ impl<'t> Parser<'t> {
             );
         }
         o.check_keys(IRQ_KEYS, c);
+        let channel = self
+            .req(&o, "channel", "channel = 10", c)
+            .and_then(|v| self.channel_id(v, "the interrupt's `channel`", c));
+        if let Some(v) = o.get("irq") {
+            return Irq {
+                gic_irq: self.gic_irq(&o, v, c),
+                span: o.span,
+                name,
+                ioapic: None,
+                pin: None,
+                vector: None,
+                channel,
+                level: None,
+                active_low: None,
+            };
+        }
+        if let Some(board) = self.board.filter(|b| b.arch != Arch::X86_64) {
+            c.push(
+                Problem::new(
+                    "irq_kind_not_on_board",
+                    format!(
+                        "{} is an IOAPIC interrupt (`pin`, `vector`), but board `{}` has a GIC",
+                        o.what, board.name
+                    ),
+                )
+                .label(&o.span, "an x86 interrupt")
+                .help(format!(
+                    "give the GIC interrupt ID instead: `irq = <id>`{}",
+                    devices_list(board)
+                )),
+            );
+        }
         let ioapic = match o.get("ioapic") {
             None => Some(Sp {
                 v: 0,
@@ -885,9 +1116,6 @@ impl<'t> Parser<'t> {
         let vector = self.req(&o, "vector", "vector = 4", c).and_then(|v| {
             self.plain_int::<u32>(v, "`vector` (seL4 IRQ number)", 0, MAX_IRQ_VECTOR.into(), c)
         });
-        let channel = self
-            .req(&o, "channel", "channel = 10", c)
-            .and_then(|v| self.channel_id(v, "the interrupt's `channel`", c));
         let level = match o.get("level") {
             None => Some(Sp {
                 v: false,
@@ -905,6 +1133,7 @@ impl<'t> Parser<'t> {
         Irq {
             span: o.span,
             name,
+            gic_irq: None,
             ioapic,
             pin,
             vector,
@@ -968,6 +1197,11 @@ impl<'t> Parser<'t> {
                     .label(&s.span, "size")
                     .help("check `paddr` and `size`"),
                 );
+                paddr = None;
+            }
+        }
+        if let (Some(p), Some(s)) = (&paddr, &size) {
+            if !self.check_board_device(&what, p, s, c) {
                 paddr = None;
             }
         }
@@ -1198,6 +1432,28 @@ pub(crate) fn human(bytes: u64) -> String {
 }
 
 /// The known key closest to `key`, if close enough to be a typo.
+/// `: the board's devices are ...` for a help text, or nothing when the
+/// board does not list them.
+fn devices_list(board: &TargetBoard) -> String {
+    if board.devices.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = board
+        .devices
+        .iter()
+        .map(|d| match d.irq {
+            Some(irq) => format!(
+                "`{}` at {:#x} ({}, irq {irq})",
+                d.name,
+                d.paddr,
+                human(d.size)
+            ),
+            None => format!("`{}` at {:#x} ({})", d.name, d.paddr, human(d.size)),
+        })
+        .collect();
+    format!("; board `{}` has {}", board.name, list.join(", "))
+}
+
 fn closest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()

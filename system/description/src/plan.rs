@@ -230,7 +230,15 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
                 peer: peer_name,
                 kind: ChannelEndKind::Notification { slot: s },
             });
-            let end = RingEnd { name: name.clone(), role, vaddr: 0, region_bytes: bytes, slot_count: slots, slot_size, channel: my_id };
+            let end = RingEnd {
+                name: name.clone(),
+                role,
+                vaddr: 0,
+                region_bytes: bytes,
+                slot_count: slots,
+                slot_size,
+                channel: my_id,
+            };
             place_ring_end(b, region, end, &r.span, &mut reported, c);
         }
         channels.push(ChannelInfo {
@@ -258,15 +266,29 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
                 None => layout::console::ROOT_LOG_RING.to_string(),
             };
             let region = regions.len() as u32;
-            regions.push(SharedRegion { name: ring_name.clone(), bytes });
-            let end = |role| RingEnd { name: ring_name.clone(), role, vaddr: 0, region_bytes: bytes, slot_count: slots, slot_size, channel: log_channel };
+            regions.push(SharedRegion {
+                name: ring_name.clone(),
+                bytes,
+            });
+            let end = |role| RingEnd {
+                name: ring_name.clone(),
+                role,
+                vaddr: 0,
+                region_bytes: bytes,
+                slot_count: slots,
+                slot_size,
+                channel: log_channel,
+            };
             let mut reported = false;
             match producer {
                 Some(p) => {
                     let s = grant(
                         &mut builds,
                         p,
-                        GrantedCap::Notification { target: console as u32, badge: badge::notification(log_channel) },
+                        GrantedCap::Notification {
+                            target: console as u32,
+                            badge: badge::notification(log_channel),
+                        },
                         &name.span,
                         c,
                     );
@@ -276,16 +298,33 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
                         peer: console_name.clone(),
                         kind: ChannelEndKind::Notification { slot: s },
                     });
-                    place_ring_end(b, region, end(RingRole::Producer), &name.span, &mut reported, c);
+                    place_ring_end(
+                        b,
+                        region,
+                        end(RingRole::Producer),
+                        &name.span,
+                        &mut reported,
+                        c,
+                    );
                     b.cfg.log_ring = Some(ring_name.clone());
                 }
                 None => root_ring_region = region,
             }
             // The console never signals a log producer (producers do not
             // wait for space), so it holds no capability per log ring.
-            place_ring_end(&mut builds[console], region, end(RingRole::Consumer), &name.span, &mut reported, c);
+            place_ring_end(
+                &mut builds[console],
+                region,
+                end(RingRole::Consumer),
+                &name.span,
+                &mut reported,
+                c,
+            );
         }
-        Console { component: console as u32, root_ring_region }
+        Console {
+            component: console as u32,
+            root_ring_region,
+        }
     });
 
     for (i, comp) in m.components.iter().enumerate() {
@@ -320,12 +359,15 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
         // 5. Interrupts.
         for irq in &comp.irqs {
             let channel = ok(&irq.channel);
-            let source = IrqSource::IoApic {
-                ioapic: ok(&irq.ioapic),
-                pin: ok(&irq.pin),
-                level_triggered: ok(&irq.level),
-                active_low: ok(&irq.active_low),
-                vector: ok(&irq.vector),
+            let source = match &irq.gic_irq {
+                Some(gic) => IrqSource::Gic { irq: gic.v },
+                None => IrqSource::IoApic {
+                    ioapic: ok(&irq.ioapic),
+                    pin: ok(&irq.pin),
+                    level_triggered: ok(&irq.level),
+                    active_low: ok(&irq.active_low),
+                    vector: ok(&irq.vector),
+                },
             };
             let s = grant(
                 &mut builds,
@@ -444,10 +486,20 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
 /// Maps ring end `end` (its `vaddr` still to be chosen) of shared region
 /// `region` into the next free place of `b`'s shared area, or reports that
 /// it does not fit (once per ring: `reported`).
-fn place_ring_end(b: &mut Build, region: u32, mut end: RingEnd, why: &Span, reported: &mut bool, c: &mut Collector) {
+fn place_ring_end(
+    b: &mut Build,
+    region: u32,
+    mut end: RingEnd,
+    why: &Span,
+    reported: &mut bool,
+    c: &mut Collector,
+) {
     let bytes = end.region_bytes;
     let va = b.next_shared;
-    if va.checked_add(bytes).is_none_or(|limit| limit > vaddr::DEVICE) {
+    if va
+        .checked_add(bytes)
+        .is_none_or(|limit| limit > vaddr::DEVICE)
+    {
         let alone_too_big = bytes > vaddr::DEVICE - vaddr::SHARED;
         if !(alone_too_big && *reported) {
             *reported = true;
@@ -469,7 +521,13 @@ fn place_ring_end(b: &mut Build, region: u32, mut end: RingEnd, why: &Span, repo
         return;
     }
     b.next_shared = va + bytes + PAGE_SIZE;
-    b.mappings.push(Mapping { source: MappingSource::Region(region), vaddr: va, bytes, writable: true, cached: true });
+    b.mappings.push(Mapping {
+        source: MappingSource::Region(region),
+        vaddr: va,
+        bytes,
+        writable: true,
+        cached: true,
+    });
     end.vaddr = va;
     b.cfg.rings.push(end);
 }

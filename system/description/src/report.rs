@@ -109,7 +109,9 @@ pub fn report(image: &BootImage) -> String {
         let _ = writeln!(w, "  config    {} bytes", c.config.len());
         for g in &c.grants {
             let what = match &g.cap {
-                GrantedCap::Control => "control      → root task (list, inspect, restart components)".to_string(),
+                GrantedCap::Control => {
+                    "control      → root task (list, inspect, restart components)".to_string()
+                }
                 GrantedCap::Endpoint { server, badge } => {
                     format!(
                         "endpoint     → `{}` ({}, badge {badge:#x})",
@@ -126,6 +128,12 @@ pub fn report(image: &BootImage) -> String {
                 }
                 GrantedCap::IoPorts { first, last } => {
                     format!("IO ports     {first:#x}..={last:#x}")
+                }
+                GrantedCap::Irq {
+                    irq: IrqSource::Gic { irq },
+                    badge,
+                } => {
+                    format!("interrupt    GIC {irq} (level) → {}", channel_of(*badge))
                 }
                 GrantedCap::Irq {
                     irq:

@@ -122,7 +122,11 @@ pub(crate) fn validate(m: &Model, c: &mut Collector) {
     // every component (all log rings signal on it).
     if let Some(console) = &m.console {
         if !by_name.contains_key(console.v.as_str()) {
-            let known = by_name.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            let known = by_name
+                .keys()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             c.push(
                 Problem::new("unknown_component", format!("the console component `{}` is not defined", console.v))
                     .label(&console.span, "unknown component")
@@ -132,14 +136,23 @@ pub(crate) fn validate(m: &Model, c: &mut Collector) {
         for reserved in ids.iter_mut() {
             reserved.insert(
                 layout::console::LOG_CHANNEL,
-                (console.span.clone(), "the console's log ring, which `[console]` reserves".to_string()),
+                (
+                    console.span.clone(),
+                    "the console's log ring, which `[console]` reserves".to_string(),
+                ),
             );
         }
     }
 
     for (i, comp) in m.components.iter().enumerate() {
         if let Some(control) = comp.control.as_ref().filter(|c| c.v) {
-            ids[i].insert(layout::control::CHANNEL, (control.span.clone(), "the control channel, which `control = true` reserves".to_string()));
+            ids[i].insert(
+                layout::control::CHANNEL,
+                (
+                    control.span.clone(),
+                    "the control channel, which `control = true` reserves".to_string(),
+                ),
+            );
         }
     }
     let mut use_id = |comp: usize, id: &F<u8>, what: String, c: &mut Collector| {
@@ -362,6 +375,7 @@ fn claims(m: &Model, c: &mut Collector) {
     let mut dev: Vec<(u64, u64, Claim)> = Vec::new();
     let mut irqs_pin: BTreeMap<(u32, u32), Claim> = BTreeMap::new();
     let mut irqs_vec: BTreeMap<u32, Claim> = BTreeMap::new();
+    let mut irqs_gic: BTreeMap<u32, Claim> = BTreeMap::new();
     let mut ports: Vec<(u16, u16, Claim)> = Vec::new();
     for comp in &m.components {
         let cname = comp.name.as_ref().map_or("?", |n| n.v.as_str());
@@ -422,6 +436,31 @@ fn claims(m: &Model, c: &mut Collector) {
                     );
                 } else {
                     irqs_pin.insert((a.v, p.v), claim);
+                }
+            }
+            if let Some(g) = &irq.gic_irq {
+                let claim = Claim {
+                    comp: cname,
+                    name,
+                    span: &irq.span,
+                };
+                if let Some(other) = irqs_gic.get(&g.v) {
+                    c.push(
+                        Problem::new(
+                            "irq_claimed_twice",
+                            format!(
+                                "GIC interrupt {} is claimed by {} and by {}",
+                                g.v,
+                                who(other),
+                                who(&claim)
+                            ),
+                        )
+                        .label(&g.span, "claimed again here")
+                        .label(other.span, "first claimed here")
+                        .help("an interrupt has one handler: give it to one component"),
+                    );
+                } else {
+                    irqs_gic.insert(g.v, claim);
                 }
             }
             if let Some(v) = &irq.vector {

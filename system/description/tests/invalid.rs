@@ -1,6 +1,8 @@
 //! The negative suite: every `tests/invalid/<error-name>.toml` must be
 //! rejected. Its first line is `# expect: <text>`; the rendered report must
-//! contain that text and point into the file (`<file>:<line>:<column>`).
+//! contain that text and point into the file (`<file>:<line>:<column>`). A
+//! second line `# board: <name>` builds it for that board
+//! (`common::test_board`), otherwise for no board in particular.
 //! Adding a file adds a case.
 
 mod common;
@@ -42,7 +44,13 @@ fn every_invalid_description_is_rejected_with_its_message() {
             "tests/invalid/{}",
             path.file_name().unwrap().to_str().unwrap()
         );
-        let report = match SystemDescription::parse_str(&name, &text) {
+        // An optional second line `# board: <name>` builds for that board.
+        let board = text
+            .lines()
+            .nth(1)
+            .and_then(|l| l.strip_prefix("# board: "))
+            .map(|b| common::test_board(b.trim()));
+        let report = match SystemDescription::parse_str_for(&name, &text, board.as_ref()) {
             Ok(_) => {
                 failures.push(format!("{name}: accepted"));
                 continue;

@@ -79,7 +79,12 @@ fn toml(s: &Spec) -> String {
                     "\n[[component]]\nname = \"c{i}\"\nwasm = \"m{k}\"\npriority = {p}\n"
                 );
                 if i % 2 == 1 {
-                    let _ = writeln!(t, "heap = \"{} MiB\"\nwasm_memory = \"{} KiB\"", 2 + k, 64 * (i + 1));
+                    let _ = writeln!(
+                        t,
+                        "heap = \"{} MiB\"\nwasm_memory = \"{} KiB\"",
+                        2 + k,
+                        64 * (i + 1)
+                    );
                 }
             }
         }

@@ -139,7 +139,16 @@ pub enum GrantedCap {
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IrqSource {
     /// An IOAPIC pin (x86), delivered at CPU `vector`.
-    IoApic { ioapic: u32, pin: u32, level_triggered: bool, active_low: bool, vector: u32 },
+    IoApic {
+        ioapic: u32,
+        pin: u32,
+        level_triggered: bool,
+        active_low: bool,
+        vector: u32,
+    },
+    /// A GIC interrupt ID (ARM); level-triggered (the kernel configures the
+    /// GIC so).
+    Gic { irq: u32 },
 }
 
 /// Memory mapped into a component.

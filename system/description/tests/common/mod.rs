@@ -5,6 +5,44 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
+use system_description::{Arch, BoardDevice, TargetBoard};
+
+/// Boards as xtask describes them from `board/*/board.toml`.
+pub fn test_board(name: &str) -> TargetBoard {
+    let known_boards = vec!["qemu-aarch64-virt".to_string(), "qemu-x86_64".to_string()];
+    match name {
+        "qemu-x86_64" => TargetBoard {
+            name: name.into(),
+            arch: Arch::X86_64,
+            known_boards,
+            devices: Vec::new(),
+            max_irq: None,
+            kernel_irqs: Vec::new(),
+        },
+        "qemu-aarch64-virt" => TargetBoard {
+            name: name.into(),
+            arch: Arch::Aarch64,
+            known_boards,
+            devices: vec![
+                BoardDevice {
+                    name: "uart0".into(),
+                    paddr: 0x0900_0000,
+                    size: 0x1000,
+                    irq: Some(33),
+                },
+                BoardDevice {
+                    name: "rtc".into(),
+                    paddr: 0x0901_0000,
+                    size: 0x1000,
+                    irq: Some(34),
+                },
+            ],
+            max_irq: Some(287),
+            kernel_irqs: vec![27],
+        },
+        _ => panic!("no test board `{name}`"),
+    }
+}
 
 /// Renders a report as the user sees it, without colors, without wrapping.
 pub fn render(report: &miette::Report) -> String {
