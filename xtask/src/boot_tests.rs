@@ -671,3 +671,42 @@ fn debug_build_args(board: &str) -> BuildArgs {
 fn to_strings(lines: &[&str]) -> Vec<String> {
     lines.iter().map(|s| s.to_string()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every system a boot test boots is valid for its board: a mistake in
+    /// a description (or a board section for the wrong board) is found by
+    /// `cargo test` in a second, not by a boot test minutes later.
+    #[test]
+    fn every_booted_system_is_valid_for_its_board() {
+        let boards_dir = workspace_root().join("board");
+        let mut checked = 0;
+        for board_name in TEST_BOARDS {
+            let board = sel4_kernel_build::Board::load(&boards_dir, board_name).unwrap();
+            for test in boot_tests_for(board_name).unwrap().iter().filter(|t| t.program.embeds_system) {
+                let path = workspace_root().join(test.system);
+                if let Err(e) = system::load(&path, &board) {
+                    panic!("boot test `{}` on board {board_name}: {e:#}", test.name);
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "only {checked} systems checked");
+    }
+
+    /// The default system runs on every board, with the same components.
+    #[test]
+    fn the_default_system_has_the_same_components_on_every_board() {
+        let boards_dir = workspace_root().join("board");
+        let names: Vec<Vec<String>> = TEST_BOARDS
+            .iter()
+            .map(|b| {
+                let board = sel4_kernel_build::Board::load(&boards_dir, b).unwrap();
+                system::load(&workspace_root().join(system::DEFAULT_SYSTEM), &board).unwrap().component_names()
+            })
+            .collect();
+        assert!(names.windows(2).all(|w| w[0] == w[1]), "{names:?}");
+    }
+}
