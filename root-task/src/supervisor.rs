@@ -65,7 +65,8 @@ pub fn supervise(system: &mut System) -> Outcome {
             let trap = sel4::with_ipc_buffer(|b| b.msg[0]) as u64;
             alloc::format!("trapped: Wasm trap: {}", wasm_trap::describe(trap))
         } else if Fault::is_fault_label(message_label) {
-            alloc::format!("faulted: {}", Fault::decode(info))
+            let fault = Fault::decode(info);
+            alloc::format!("faulted: {fault}{}", fault_detail(system, index, &fault))
         } else {
             log::warn!("supervisor: component `{}` sent an unknown request (label {message_label:#x})", system.pds[index].name);
             continue;
@@ -82,6 +83,40 @@ pub fn supervise(system: &mut System) -> Outcome {
             return outcome;
         }
     }
+}
+
+/// What the supervisor adds to the kernel's report of a fault of component
+/// `index`. On aarch64 a user exception comes without a syndrome (seL4
+/// sends number and code 0): the instruction at the fault address, read
+/// from the component's program (its code is read-only, so it is what ran),
+/// tells what kind of exception it was.
+#[cfg(target_arch = "aarch64")]
+fn fault_detail(system: &System, index: usize, fault: &Fault) -> alloc::string::String {
+    use sel4::fault::aarch64::instruction;
+    use system_manifest::ArchivedSegmentAccess;
+
+    let Fault::UserException { ip, .. } = *fault else {
+        return alloc::string::String::new();
+    };
+    let program = &system.image.programs[system.pds[index].manifest.program.to_native() as usize];
+    let word = program.segments.iter().filter(|s| s.access != ArchivedSegmentAccess::ReadWrite).find_map(|s| {
+        let offset = (ip as u64).checked_sub(s.vaddr.to_native())? as usize;
+        let bytes = s.data.get(offset..offset.checked_add(4)?)?;
+        Some(u32::from_le_bytes(bytes.try_into().ok()?))
+    });
+    match word {
+        Some(word) => match instruction(word) {
+            Some(what) => alloc::format!("; the instruction there: {word:#010x} = {what}"),
+            None => alloc::format!("; the instruction there: {word:#010x}"),
+        },
+        None => alloc::string::String::from("; no program code at that address"),
+    }
+}
+
+/// On x86_64 the kernel's report (exception number and error code) says it all.
+#[cfg(not(target_arch = "aarch64"))]
+fn fault_detail(_system: &System, _index: usize, _fault: &Fault) -> alloc::string::String {
+    alloc::string::String::new()
 }
 
 /// Applies component `index`'s restart policy after a failure; an outcome

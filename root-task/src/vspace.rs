@@ -33,6 +33,19 @@ const PDPT_SHIFT: u32 = 39; // one PDPT per PML4 entry (512 GiB)
 const PD_SHIFT: u32 = 30; // one page directory per PDPT entry (1 GiB)
 const PT_SHIFT: u32 = 21; // one page table per page-directory entry (2 MiB)
 
+/// W^X: the attributes that keep a writable mapping from being executable.
+/// On x86_64 the kernel sets the execute-disable bit of every writable user
+/// mapping itself (kernel patch 0003); seL4 on aarch64 takes execute-never
+/// from the mapping's attributes, so it is added here.
+fn w_xor_x(rights: CapRights, attrs: VmAttributes) -> VmAttributes {
+    #[cfg(target_arch = "aarch64")]
+    if rights.write {
+        return VmAttributes(attrs.0 | VmAttributes::EXECUTE_NEVER.0);
+    }
+    let _ = rights;
+    attrs
+}
+
 /// A VSpace and the paging structures this task made in it.
 pub struct VSpace {
     root: cap::VSpace,
@@ -73,7 +86,7 @@ impl VSpace {
         what: &'static str,
     ) -> Result<(), AllocError> {
         self.ensure_paging(objects, vaddr, what)?;
-        frame.map(self.root, vaddr, rights, attrs).map_err(|error| AllocError::Kernel { what, error })
+        frame.map(self.root, vaddr, rights, w_xor_x(rights, attrs)).map_err(|error| AllocError::Kernel { what, error })
     }
 
     fn ensure_paging(&mut self, objects: &mut ObjectAllocator, vaddr: Word, what: &'static str) -> Result<(), AllocError> {
@@ -137,7 +150,7 @@ impl ScratchWindow {
         let root = init_caps::CNODE;
         root.relative(self.slot).copy(&root.relative(frame.cptr()), CapRights::READ_WRITE)?;
         let copy: cap::Page = self.slot.cast();
-        let result = copy.map(self.vspace.root(), SCRATCH_VADDR, CapRights::READ_WRITE, VmAttributes::DEFAULT).map(|()| {
+        let result = copy.map(self.vspace.root(), SCRATCH_VADDR, CapRights::READ_WRITE, w_xor_x(CapRights::READ_WRITE, VmAttributes::DEFAULT)).map(|()| {
             // SAFETY: the page is mapped read-write at SCRATCH_VADDR until
             // the unmap below, and nothing else in this task aliases it.
             f(unsafe { &mut *(SCRATCH_VADDR as *mut [u8; PAGE_SIZE]) })

@@ -1,8 +1,12 @@
 //! Fault messages: what the kernel sends to a thread's fault endpoint when
 //! the thread faults. The label is the fault type; the message registers
-//! hold its details. Both layouts are generated from the kernel's files.
+//! hold its details. Both layouts are generated from the kernel's files;
+//! what some of the numbers mean depends on the architecture (on aarch64, see
+//! [`aarch64`]).
 
 use core::fmt;
+
+pub mod aarch64;
 
 use crate::sys::constants as mr;
 use crate::sys::tagged_union::seL4_Fault as kind;
@@ -15,9 +19,13 @@ pub enum Fault {
     Cap { ip: Word, cptr: Word, in_receive_phase: bool, lookup_failure: Word },
     /// A syscall number the kernel does not know.
     UnknownSyscall { ip: Word, sp: Word, syscall: Word },
-    /// A CPU exception (e.g. division by zero, invalid opcode, general protection).
-    UserException { ip: Word, sp: Word, number: Word, code: Word },
+    /// A CPU exception (e.g. division by zero, invalid opcode, general
+    /// protection). `flags` is RFLAGS on x86_64, SPSR on aarch64. On x86_64
+    /// `number` is the exception vector and `code` its error code; seL4 on
+    /// aarch64 sends 0 for both (see [`aarch64`]).
+    UserException { ip: Word, sp: Word, flags: Word, number: Word, code: Word },
     /// An access to memory that is not mapped, or not with that access.
+    /// `fsr` is the page-fault error code on x86_64, ESR_EL1 on aarch64.
     Vm { ip: Word, addr: Word, instruction_fetch: bool, fsr: Word },
     /// A message whose label is no fault type.
     Unknown { label: Word },
@@ -44,6 +52,10 @@ impl Fault {
                 kind::UserException => Fault::UserException {
                     ip: m(mr::seL4_UserException_FaultIP),
                     sp: m(mr::seL4_UserException_SP),
+                    #[cfg(target_arch = "x86_64")]
+                    flags: m(mr::seL4_UserException_FLAGS),
+                    #[cfg(target_arch = "aarch64")]
+                    flags: m(mr::seL4_UserException_SPSR),
                     number: m(mr::seL4_UserException_Number),
                     code: m(mr::seL4_UserException_Code),
                 },
@@ -93,14 +105,24 @@ impl fmt::Display for Fault {
             Fault::UnknownSyscall { ip, sp, syscall } => {
                 write!(f, "unknown syscall {} at ip {ip:#x} (sp {sp:#x})", syscall as isize)
             }
-            Fault::UserException { ip, sp, number, code } => {
+            #[cfg(target_arch = "x86_64")]
+            Fault::UserException { ip, sp, number, code, .. } => {
                 write!(f, "user exception {number} (code {code:#x}) at ip {ip:#x} (sp {sp:#x})")
             }
-            Fault::Vm { ip, addr, instruction_fetch, fsr } => write!(
-                f,
-                "VM fault: {} address {addr:#x} at ip {ip:#x} (fsr {fsr:#x})",
-                if instruction_fetch { "instruction fetch from" } else { "data access to" }
-            ),
+            // No exception number to show: the kernel sends none.
+            #[cfg(target_arch = "aarch64")]
+            Fault::UserException { ip, sp, flags, .. } => {
+                write!(f, "user exception at ip {ip:#x} (sp {sp:#x}, spsr {flags:#x})")
+            }
+            Fault::Vm { ip, addr, instruction_fetch, fsr } => {
+                let access = if instruction_fetch { "instruction fetch from" } else { "data access to" };
+                write!(f, "VM fault: {access} address {addr:#x} at ip {ip:#x} ")?;
+                #[cfg(target_arch = "x86_64")]
+                write!(f, "(fsr {fsr:#x})")?;
+                #[cfg(target_arch = "aarch64")]
+                write!(f, "({})", aarch64::AbortSyndrome(fsr as u64))?;
+                Ok(())
+            }
             Fault::Unknown { label } => write!(f, "message with label {label:#x} (no fault type)"),
         }
     }

@@ -20,7 +20,7 @@ mod arch;
 pub mod cap;
 mod debug;
 mod error;
-mod fault;
+pub mod fault;
 mod invocation;
 mod ipc_buffer;
 mod message_info;

@@ -161,6 +161,66 @@ const RING_TRANSFERS: BootTest = BootTest {
     ..PLAIN
 };
 
+/// The isolation probes (components/tests/src/bin/prober.rs) on every
+/// board. What differs by architecture: how the fault word of the W^X
+/// probes' VM faults reads (a protection violation, not a missing mapping)
+/// and how the panic's trap instruction is reported.
+macro_rules! isolation_test {
+    (exec_heap: $exec_heap:literal, write_text: $write_text:literal, panics: [$($panics:literal),+ $(,)?] $(,)?) => {
+        BootTest {
+            name: "isolation_faults_are_contained_and_others_keep_running",
+            program: image::ROOT_TASK,
+            system: "systems/tests/isolation.toml",
+            timeout: Duration::from_secs(60),
+            expect: Expect::Pass(&[
+                "[INFO  client] 1000 more calls: sum 499500",
+                "supervisor: component `client` exited with code 0",
+                "[INFO  read-unmapped] reading 0x40000000, which I was not given",
+                "supervisor: component `read-unmapped` faulted: VM fault: data access to address 0x40000000",
+                "supervisor: restarted `read-unmapped` (restart 1 of at most 1)",
+                "supervisor: `read-unmapped` reached its limit of 1 restarts; stopped",
+                "[INFO  exec-heap] jumping to code I wrote at 0x1",
+                "supervisor: component `exec-heap` faulted: VM fault: instruction fetch from address 0x1",
+                $exec_heap,
+                "supervisor: stopped `exec-heap` (restart policy: stop)",
+                "[INFO  write-text] writing to my own code at 0x4",
+                "supervisor: component `write-text` faulted: VM fault: data access to address 0x4",
+                $write_text,
+                "supervisor: stopped `write-text` (restart policy: stop)",
+                "[INFO  bad-syscall] making syscall number -99",
+                "supervisor: component `bad-syscall` faulted: unknown syscall -99 at ip",
+                "[INFO  panics] about to unwrap None",
+                "component `panics` panicked at",
+                "a deliberate panic",
+                $($panics,)+
+                "server           running      restarts  0  faults  0",
+                "root task finished: all tasks ended",
+            ]),
+            ..PLAIN
+        }
+    };
+}
+
+/// x86_64: the page-fault error code (0x15: present, user, instruction
+/// fetch; 0x7: present, write, user); the panic's `ud2` is exception 6
+/// (#UD, invalid opcode).
+const ISOLATION_X86_64: BootTest = isolation_test!(
+    exec_heap: "(fsr 0x15)",
+    write_text: "(fsr 0x7)",
+    panics: ["supervisor: component `panics` faulted: user exception 6"],
+);
+/// aarch64: the abort's syndrome (ESR_EL1) decoded. seL4 sends a user
+/// exception without a syndrome; the supervisor names the instruction at
+/// the fault address (the panic handler's `udf #0`).
+const ISOLATION_AARCH64: BootTest = isolation_test!(
+    exec_heap: "(ESR 0x8200000f: permission fault at level 3)",
+    write_text: "(ESR 0x9200004f: permission fault at level 3, write)",
+    panics: [
+        "supervisor: component `panics` faulted: user exception at ip",
+        "the instruction there: 0x00000000 = udf #0 (permanently undefined instruction)",
+    ],
+);
+
 const RESTART_POLICIES: BootTest = BootTest {
     name: "restart_policies_and_callers_of_a_dying_server",
     program: image::ROOT_TASK,
@@ -231,35 +291,7 @@ const BOOT_TESTS: &[BootTest] = &[
     },
     NATIVE_SYSTEM,
     RING_TRANSFERS,
-    BootTest {
-        name: "isolation_faults_are_contained_and_others_keep_running",
-        program: image::ROOT_TASK,
-        system: "systems/tests/isolation.toml",
-        timeout: Duration::from_secs(60),
-        expect: Expect::Pass(&[
-            "[INFO  client] 1000 more calls: sum 499500",
-            "supervisor: component `client` exited with code 0",
-            "[INFO  read-unmapped] reading 0x40000000, which I was not given",
-            "supervisor: component `read-unmapped` faulted: VM fault: data access to address 0x40000000",
-            "supervisor: restarted `read-unmapped` (restart 1 of at most 1)",
-            "supervisor: `read-unmapped` reached its limit of 1 restarts; stopped",
-            "[INFO  exec-heap] jumping to code I wrote at 0x1",
-            "supervisor: component `exec-heap` faulted: VM fault: instruction fetch from address 0x1",
-            "supervisor: stopped `exec-heap` (restart policy: stop)",
-            "[INFO  write-text] writing to my own code at 0x4",
-            "supervisor: component `write-text` faulted: VM fault: data access to address 0x4",
-            "supervisor: stopped `write-text` (restart policy: stop)",
-            "[INFO  bad-syscall] making syscall number -99",
-            "supervisor: component `bad-syscall` faulted: unknown syscall -99 at ip",
-            "[INFO  panics] about to unwrap None",
-            "component `panics` panicked at",
-            "a deliberate panic",
-            "supervisor: component `panics` faulted: user exception 6",
-            "server           running      restarts  0  faults  0",
-            "root task finished: all tasks ended",
-        ]),
-        ..PLAIN
-    },
+    ISOLATION_X86_64,
     BootTest {
         name: "confinement_cspace_holds_only_grants_and_ungranted_slots_fault",
         program: image::ROOT_TASK,
@@ -468,9 +500,10 @@ const BOOT_TESTS: &[BootTest] = &[
 
 /// Boot tests of the aarch64 boards: the boot path (ELF loader, kernel
 /// entry, syscall ABI) proven by a minimal root task, the sel4-root-task
-/// runtime, then the real root task with native and Wasm systems. (x86
-/// devices and the isolation probes, which use x86 instructions, are x86_64
-/// only.)
+/// runtime, then the real root task with native and Wasm systems and the
+/// isolation and confinement probes. (x86 devices are x86_64 only; so is
+/// untyped exhaustion: out-of-memory.toml's 600 MiB heap fits this board's
+/// 1 GiB and fills the root CNode instead.)
 const AARCH64_BOOT_TESTS: &[BootTest] = &[
     BootTest {
         name: "aarch64_loader_boots_the_kernel_and_a_root_task_that_prints_and_exits",
@@ -508,6 +541,29 @@ const AARCH64_BOOT_TESTS: &[BootTest] = &[
     },
     NATIVE_SYSTEM,
     RING_TRANSFERS,
+    ISOLATION_AARCH64,
+    BootTest {
+        name: "confinement_cspace_holds_only_grants_and_ungranted_slots_fault",
+        program: image::ROOT_TASK,
+        system: "systems/tests/confinement-aarch64.toml",
+        timeout: Duration::from_secs(60),
+        expect: Expect::Pass(&[
+            "[INFO  cap-prober] cspace: 1=endpoint 2=endpoint 3=notification 5=cnode 16=endpoint 17=notification\n",
+            "call through empty slot 200: refused (invalid capability)",
+            "calling through capability address 0x10000, outside my CSpace",
+            "supervisor: component `cap-prober` faulted: capability fault at ip",
+            "slot 0x10000 invoked",
+            "supervisor: stopped `cap-prober` (restart policy: stop)",
+            "[INFO  window-prober] cspace: 1=endpoint 2=endpoint 3=notification 5=cnode\n",
+            "[INFO  window-prober] device window `rtc` at 0x60000000 inside my grant: peripheral ID 0x00141031, PrimeCell ID 0xb105f00d",
+            "reading 0x60001000, just past my device window `rtc`",
+            "supervisor: component `window-prober` faulted: VM fault: data access to address 0x60001000",
+            "(ESR 0x92000007: translation fault at level 3, read)",
+            "supervisor: stopped `window-prober` (restart policy: stop)",
+            "root task finished: all tasks ended",
+        ]),
+        ..PLAIN
+    },
     RESTART_POLICIES,
     HALT_SYSTEM,
     WASM_CALCULATOR,

@@ -40,13 +40,13 @@ fn init() -> Never {
             let target = init as *const () as *mut u8;
             log::info!("writing to my own code at {:#x}", target as usize);
             // SAFETY: none; the write must fault (code is read-only).
-            unsafe { core::ptr::write_volatile(target, 0xc3) };
+            unsafe { core::ptr::write_volatile(target, RET[0]) };
             log::error!("W^X BROKEN: wrote to code");
         }
         "bad-syscall" => {
             log::info!("making syscall number -99");
             // SAFETY: none; the kernel reports an unknown syscall as a fault.
-            unsafe { core::arch::asm!("mov r12, rsp", "syscall", "mov rsp, r12", in("rdx") -99isize, out("rcx") _, out("r11") _, out("r12") _) };
+            unsafe { unknown_syscall(-99) };
             log::error!("the kernel accepted syscall -99");
         }
         "panics" => {
@@ -59,9 +59,43 @@ fn init() -> Never {
     pd_runtime::exit(1)
 }
 
-/// A `ret` instruction in a heap allocation.
+/// The return instruction: `ret` on x86_64 (C3), `ret` (x30) on aarch64
+/// (D65F03C0, little-endian).
+#[cfg(target_arch = "x86_64")]
+const RET: [u8; 4] = [0xc3; 4];
+#[cfg(target_arch = "aarch64")]
+const RET: [u8; 4] = 0xd65f_03c0u32.to_le_bytes();
+
+/// Return instructions in a heap allocation.
 fn alloc_code() -> *const u8 {
     extern crate alloc;
-    let code = alloc::boxed::Box::leak(alloc::boxed::Box::new([0xc3u8; 16]));
-    code.as_ptr()
+    let code = alloc::boxed::Box::leak(alloc::boxed::Box::new([RET; 4]));
+    code.as_ptr().cast()
+}
+
+/// Enters the kernel with syscall number `number` (the kernel's ABI: RDX
+/// on x86_64, X7 on aarch64). The registers the kernel may write when the
+/// fault is answered are clobbered.
+///
+/// # Safety
+/// Only for numbers the kernel does not know: it reports them as a fault.
+#[cfg(target_arch = "x86_64")]
+unsafe fn unknown_syscall(number: isize) {
+    // SAFETY: forwarded to the caller; RSP is kept in R12 across SYSCALL.
+    unsafe {
+        core::arch::asm!("mov r12, rsp", "syscall", "mov rsp, r12", in("rdx") number, out("rcx") _, out("r11") _, out("r12") _)
+    };
+}
+
+#[cfg(target_arch = "aarch64")]
+unsafe fn unknown_syscall(number: isize) {
+    // SAFETY: forwarded to the caller.
+    unsafe {
+        core::arch::asm!(
+            "svc #0",
+            inout("x7") number => _,
+            lateout("x0") _, lateout("x1") _, lateout("x2") _, lateout("x3") _,
+            lateout("x4") _, lateout("x5") _, lateout("x6") _, lateout("x30") _,
+        )
+    };
 }
