@@ -6,7 +6,7 @@
 #![no_std]
 
 use sel4_wasm_sdk::{self as sdk, Channel, Handler, IoPorts};
-use wasm_uart_16550::{write_text, PortRegisters, SerialDriver, COM1};
+use wasm_uart_16550::{write_text, PortRegisters, SerialDriver, Uart16550Port, COM1};
 
 sdk::component!(init);
 
@@ -24,7 +24,7 @@ struct FaultyDriver {
 fn init() -> FaultyDriver {
     // Read before the driver's own set-up, which tests the scratch register.
     let armed = IoPorts::new(COM1).read8(SCRATCH).unwrap_or(0) != CRASHED;
-    let mut driver = SerialDriver::new(PortRegisters(IoPorts::new(COM1)));
+    let mut driver = SerialDriver::new(Uart16550Port::new(PortRegisters(IoPorts::new(COM1))));
     driver.start();
     if !armed {
         sdk::warn!("restarted after the injected crash");
