@@ -257,38 +257,81 @@ const HALT_SYSTEM: BootTest = BootTest {
     ..PLAIN
 };
 
+/// The default system's root task checks the kernel's basics before building anything.
+const DEFAULT_SELF_CHECK: BootTest = BootTest {
+    name: "default_system_boots_and_passes_self_check",
+    program: image::ROOT_TASK,
+    system: system::DEFAULT_SYSTEM,
+    timeout: Duration::from_secs(60),
+    expect: Expect::Pass(SELF_CHECK),
+    ..PLAIN
+};
+
+/// The default system, as `cargo xtask run` boots it: the same components
+/// and traffic on every board.
+const DEFAULT_SYSTEM_RUNS: BootTest = BootTest {
+    name: "default_system_runs_wasm_services_rings_and_a_trap",
+    program: image::ROOT_TASK,
+    system: system::DEFAULT_SYSTEM,
+    timeout: Duration::from_secs(90),
+    expect: Expect::Pass(&[
+        "system `default`",
+        "[INFO  calculator] calculator ready",
+        "[INFO  kv] key-value store ready",
+        "[INFO  client] add(2, 40) -> Ok(42)",
+        "[INFO  client] get alpha -> (0, \"one\")",
+        "[INFO  client] all answers right",
+        "supervisor: component `client` exited with code 0",
+        "[INFO  filter] seen 1024 forwarded 512 dropped: not IPv4 256, UDP to port 53 256",
+        "[INFO  sink] received 1008 filtered frames",
+        "[INFO  source] sent 10000 frames over ring `frames` (0 dropped",
+        "supervisor: component `crasher` trapped: Wasm trap: unreachable executed",
+        "supervisor: restarted `crasher` (restart 1 of at most 1)",
+        "supervisor: `crasher` reached its limit of 1 restarts; stopped",
+        "root task finished: all tasks ended",
+    ]),
+    ..PLAIN
+};
+
+/// Typed at the board's serial console: through the Wasm UART driver
+/// (interrupts), the Wasm shell and the control channel.
+const CONSOLE_SHELL: BootTest = BootTest {
+    name: "console_shell_answers_ps_stats_and_restart_typed_at_the_serial_console",
+    system: system::DEFAULT_SYSTEM,
+    timeout: Duration::from_secs(120),
+    interactive: true,
+    input: &[
+        ("the system keeps running", "ps\r"),
+        ("sel4> ", "stats calculator\r"),
+        ("sel4> ", "restart kv\r"),
+        // Once the restarted store is up again.
+        ("[INFO  kv] key-value store ready", "ps\r"),
+    ],
+    expect: Expect::Pass(&[
+        "supervisor: every task has ended; the system keeps running (interactive)",
+        // Typed characters are echoed by the shell through the driver.
+        "ps\n",
+        "NAME             STATE        RESTARTS FAULTS",
+        "serial           running             0      0",
+        "client           exited (0)          0      0",
+        "crasher          stopped             1      2",
+        "stats calculator\n",
+        "calculator:",
+        "ch  0 client       calls in   1005",
+        "restart kv\n",
+        "control: `shell` asks to restart `kv`",
+        "supervisor: restarted `kv`",
+        "restarted `kv`",
+        "[INFO  kv] key-value store ready",
+        "ps\n",
+        "kv               running             1      0",
+    ]),
+    ..PLAIN
+};
+
 const BOOT_TESTS: &[BootTest] = &[
-    BootTest {
-        name: "default_system_boots_and_passes_self_check",
-        program: image::ROOT_TASK,
-        system: system::DEFAULT_SYSTEM,
-        timeout: Duration::from_secs(60),
-        expect: Expect::Pass(SELF_CHECK),
-        ..PLAIN
-    },
-    BootTest {
-        name: "default_system_runs_wasm_services_rings_and_a_trap",
-        program: image::ROOT_TASK,
-        system: system::DEFAULT_SYSTEM,
-        timeout: Duration::from_secs(90),
-        expect: Expect::Pass(&[
-            "system `default`",
-            "[INFO  calculator] calculator ready",
-            "[INFO  kv] key-value store ready",
-            "[INFO  client] add(2, 40) -> Ok(42)",
-            "[INFO  client] get alpha -> (0, \"one\")",
-            "[INFO  client] all answers right",
-            "supervisor: component `client` exited with code 0",
-            "[INFO  filter] seen 1024 forwarded 512 dropped: not IPv4 256, UDP to port 53 256",
-            "[INFO  sink] received 1008 filtered frames",
-            "[INFO  source] sent 10000 frames over ring `frames` (0 dropped",
-            "supervisor: component `crasher` trapped: Wasm trap: unreachable executed",
-            "supervisor: restarted `crasher` (restart 1 of at most 1)",
-            "supervisor: `crasher` reached its limit of 1 restarts; stopped",
-            "root task finished: all tasks ended",
-        ]),
-        ..PLAIN
-    },
+    DEFAULT_SELF_CHECK,
+    DEFAULT_SYSTEM_RUNS,
     NATIVE_SYSTEM,
     RING_TRANSFERS,
     ISOLATION_X86_64,
@@ -354,39 +397,7 @@ const BOOT_TESTS: &[BootTest] = &[
         ]),
         ..PLAIN
     },
-    BootTest {
-        name: "console_shell_answers_ps_stats_and_restart_typed_at_the_serial_console",
-        system: system::DEFAULT_SYSTEM,
-        timeout: Duration::from_secs(120),
-        interactive: true,
-        input: &[
-            ("the system keeps running", "ps\r"),
-            ("sel4> ", "stats calculator\r"),
-            ("sel4> ", "restart kv\r"),
-            // Once the restarted store is up again.
-            ("[INFO  kv] key-value store ready", "ps\r"),
-        ],
-        expect: Expect::Pass(&[
-            "supervisor: every task has ended; the system keeps running (interactive)",
-            // Typed characters are echoed by the shell through the driver.
-            "ps\n",
-            "NAME             STATE        RESTARTS FAULTS",
-            "serial           running             0      0",
-            "client           exited (0)          0      0",
-            "crasher          stopped             1      2",
-            "stats calculator\n",
-            "calculator:",
-            "ch  0 client       calls in   1005",
-            "restart kv\n",
-            "control: `shell` asks to restart `kv`",
-            "supervisor: restarted `kv`",
-            "restarted `kv`",
-            "[INFO  kv] key-value store ready",
-            "ps\n",
-            "kv               running             1      0",
-        ]),
-        ..PLAIN
-    },
+    CONSOLE_SHELL,
     BootTest {
         name: "timer_driver_in_wasm_wakes_clients_within_tolerance",
         system: "systems/tests/timer.toml",
@@ -531,14 +542,9 @@ const AARCH64_BOOT_TESTS: &[BootTest] = &[
         ]),
         ..PLAIN
     },
-    BootTest {
-        name: "aarch64_root_task_boots_and_passes_self_check",
-        program: image::ROOT_TASK,
-        system: "systems/native.toml",
-        timeout: Duration::from_secs(60),
-        expect: Expect::Pass(SELF_CHECK),
-        ..PLAIN
-    },
+    DEFAULT_SELF_CHECK,
+    DEFAULT_SYSTEM_RUNS,
+    CONSOLE_SHELL,
     NATIVE_SYSTEM,
     RING_TRANSFERS,
     ISOLATION_AARCH64,
