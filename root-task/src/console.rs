@@ -36,11 +36,14 @@ static BUSY: AtomicBool = AtomicBool::new(false);
 /// `base` is the root task's mapping of its log ring region, shared only
 /// with the console component (the consumer), for the rest of the run.
 pub unsafe fn start(base: *mut u8, signal: cap::Notification) -> Result<(), &'static str> {
-    let geometry = RingGeometry::new(LOG_SLOTS, LOG_SLOT_SIZE).map_err(|_| "bad log ring geometry")?;
+    let geometry =
+        RingGeometry::new(LOG_SLOTS, LOG_SLOT_SIZE).map_err(|_| "bad log ring geometry")?;
     // SAFETY: forwarded from the caller.
-    let ring = unsafe { Producer::new(base, geometry) }.map_err(|_| "the log ring region is misplaced")?;
+    let ring =
+        unsafe { Producer::new(base, geometry) }.map_err(|_| "the log ring region is misplaced")?;
     // SAFETY: single thread, and the sink is not installed yet.
     unsafe { *CONSOLE.0.get() = Some(RootConsole { ring, signal }) };
+    send_kept_lines();
     logging::set_sink(sink);
     Ok(())
 }
@@ -85,27 +88,64 @@ fn sink(record: &Record) {
     if BUSY.swap(true, Ordering::Acquire) {
         return logging::early(record);
     }
-    // SAFETY: single thread, and `BUSY` excludes re-entry.
-    let sent = match unsafe { &mut *CONSOLE.0.get() } {
-        Some(console) => {
-            let limit = console.ring.geometry().max_payload() as usize;
-            let mut message = Message { bytes: [0; LOG_SLOT_SIZE as usize], len: 1, limit };
-            message.bytes[0] = level_byte(record.level());
-            let _ = write!(message, "{}", record.args());
-            match console.ring.try_send(&message.bytes[..message.len]) {
-                Ok(()) => {
-                    if console.ring.publish().is_needed() {
-                        console.signal.signal();
-                    }
-                    true
-                }
-                Err(SendError::Full | SendError::TooLarge { .. } | SendError::Ring(_)) => false,
-            }
-        }
-        None => false,
-    };
+    let mut sent = send(record.level(), *record.args());
+    if !sent && !sel4_root_task::HAS_EARLY_CONSOLE {
+        // Nowhere else to write: wait for the console to make room.
+        make_room();
+        sent = send(record.level(), *record.args());
+    }
     BUSY.store(false, Ordering::Release);
     if !sent {
         logging::early(record);
     }
+}
+
+/// Sends one line over the root task's log ring; false if it is full (or
+/// not set up).
+fn send(level: log::Level, args: fmt::Arguments) -> bool {
+    // SAFETY: single thread, and `BUSY` (or `start`) excludes re-entry.
+    let Some(console) = (unsafe { &mut *CONSOLE.0.get() }) else {
+        return false;
+    };
+    let limit = console.ring.geometry().max_payload() as usize;
+    let mut message = Message {
+        bytes: [0; LOG_SLOT_SIZE as usize],
+        len: 1,
+        limit,
+    };
+    message.bytes[0] = level_byte(level);
+    let _ = message.write_fmt(args);
+    match console.ring.try_send(&message.bytes[..message.len]) {
+        Ok(()) => {
+            if console.ring.publish().is_needed() {
+                console.signal.signal();
+            }
+            true
+        }
+        Err(SendError::Full | SendError::TooLarge { .. } | SendError::Ring(_)) => false,
+    }
+}
+
+/// Lets every component run until it waits (the console drains the ring):
+/// the root task drops below them all for one yield.
+fn make_room() {
+    use sel4_root_task::init_caps;
+    if init_caps::TCB.set_priority(0).is_ok() {
+        sel4_root_task::sel4::yield_now();
+        let _ = init_caps::TCB.set_priority(ROOT_PRIORITY);
+    }
+}
+
+/// The root task's priority (seL4 starts it at the highest).
+const ROOT_PRIORITY: u8 = 255;
+
+/// Sends the lines kept for lack of an early console (a board whose root
+/// task cannot write its serial port, under a kernel that does not print).
+fn send_kept_lines() {
+    logging::take_kept_lines(|level, text| {
+        if !send(level, format_args!("{text}")) {
+            make_room();
+            let _ = send(level, format_args!("{text}"));
+        }
+    });
 }

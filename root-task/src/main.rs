@@ -38,8 +38,13 @@ impl fmt::Display for RootTaskError {
             RootTaskError::SelfCheck(e) => e.fmt(f),
             RootTaskError::BootImage(e) => f.write_str(e),
             RootTaskError::Build(e) => e.fmt(f),
-            RootTaskError::Halted { component } => write!(f, "halted by a fault of `{component}` (restart policy halt-system)"),
-            RootTaskError::TasksFailed(names) => write!(f, "components exited with failure: {}", names.join(", ")),
+            RootTaskError::Halted { component } => write!(
+                f,
+                "halted by a fault of `{component}` (restart policy halt-system)"
+            ),
+            RootTaskError::TasksFailed(names) => {
+                write!(f, "components exited with failure: {}", names.join(", "))
+            }
         }
     }
 }
@@ -67,16 +72,21 @@ fn main(bootinfo: &BootInfo) -> Result<(), RootTaskError> {
     let mut objects = objects::ObjectAllocator::new(bootinfo);
     self_check::run(&mut objects).map_err(RootTaskError::SelfCheck)?;
     let image = boot_image::boot_image().map_err(RootTaskError::BootImage)?;
-    let mut system = system::System::build(image, objects, counter_mhz(bootinfo)).map_err(RootTaskError::Build)?;
+    let mut system = system::System::build(image, objects, counter_mhz(bootinfo))
+        .map_err(RootTaskError::Build)?;
     system.start().map_err(RootTaskError::Build)?;
     let outcome = supervisor::supervise(&mut system);
     system.print_summary();
+    let success =
+        matches!(&outcome, supervisor::Outcome::TasksEnded { failed } if failed.is_empty());
+    if success {
+        // Before the console drains: on a board without an early console
+        // (aarch64, release kernel) it is the last line anyone sees.
+        log::info!("root task finished: all tasks ended");
+    }
     system.drain_console();
     match outcome {
-        supervisor::Outcome::TasksEnded { failed } if failed.is_empty() => {
-            log::info!("root task finished: all tasks ended");
-            Ok(())
-        }
+        supervisor::Outcome::TasksEnded { failed } if failed.is_empty() => Ok(()),
         supervisor::Outcome::TasksEnded { failed } => Err(RootTaskError::TasksFailed(failed)),
         supervisor::Outcome::Halted { component } => Err(RootTaskError::Halted { component }),
     }

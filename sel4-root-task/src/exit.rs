@@ -74,9 +74,10 @@ fn qemu_exit(status: ExitStatus) {
     };
     let block = [ADP_STOPPED_APPLICATION_EXIT, code];
     // SAFETY: the semihosting call only reads `block`.
-    unsafe { core::arch::asm!("hlt #0xf000", in("x0") SYS_EXIT, in("x1") block.as_ptr(), options(nostack)) };
+    unsafe {
+        core::arch::asm!("hlt #0xf000", in("x0") SYS_EXIT, in("x1") block.as_ptr(), options(nostack))
+    };
 }
-
 
 /// The early console: the kernel's debug console on a kernel that prints;
 /// otherwise (a release kernel) the board's serial port written directly
@@ -94,6 +95,11 @@ impl fmt::Write for Console {
         }
     }
 }
+
+/// Whether [`Console`] reaches anyone: the kernel prints, or the root task
+/// writes the board's serial port itself (x86 COM1). Without it, early log
+/// lines are kept for the system's console (`logging::take_kept_lines`).
+pub const HAS_EARLY_CONSOLE: bool = sel4::PRINTING || cfg!(target_arch = "x86_64");
 
 /// COM1, polled: enough for the few lines written before the console
 /// driver runs (QEMU's 16550 needs no set-up to transmit).

@@ -23,7 +23,7 @@ pub mod logging;
 mod panic;
 
 pub use bootinfo::{init_caps, BootInfo, SlotRegion, UntypedDesc};
-pub use exit::{exit, Console, ExitStatus, Termination};
+pub use exit::{exit, Console, ExitStatus, Termination, HAS_EARLY_CONSOLE};
 pub use sel4;
 
 /// Declares the root task's `main`: `fn(&BootInfo) -> T` where `T` is `()`
