@@ -35,8 +35,9 @@ impl<E: fmt::Display> Termination for Result<(), E> {
 }
 
 /// Ends the system. Under QEMU the emulator exits with the board's success
-/// status or a failure one (see `qemu_exit`); elsewhere the kernel is halted
-/// (debug kernels) or the root task suspends itself.
+/// status or a failure one (see `qemu_exit`); elsewhere (real hardware, or a
+/// QEMU that cannot be told) the kernel is halted (debug kernels) or the
+/// root task suspends itself.
 pub fn exit(status: ExitStatus) -> ! {
     qemu_exit(status);
     // Not on QEMU (or no way to reach it): stop here.
@@ -61,10 +62,11 @@ fn qemu_exit(status: ExitStatus) {
 
 /// Semihosting SYS_EXIT, which board/qemu-aarch64-virt/board.toml lets user
 /// level use (`-semihosting-config enable=on,userspace=on`): QEMU exits with
-/// status 0 for success and 1 for failure. Without semihosting, `hlt` is an
-/// unknown instruction to the kernel, which stops the root task (it has no
-/// fault handler).
-#[cfg(target_arch = "aarch64")]
+/// status 0 for success and 1 for failure. Compiled in only for boards whose
+/// description says their QEMU has semihosting (`[qemu] semihosting`, see
+/// build.rs): real boards have none, and there `hlt` would be an unknown
+/// instruction (or a debug halt).
+#[cfg(all(target_arch = "aarch64", sel4_semihosting))]
 fn qemu_exit(status: ExitStatus) {
     const SYS_EXIT: u64 = 0x18;
     const ADP_STOPPED_APPLICATION_EXIT: u64 = 0x20026;
@@ -78,6 +80,10 @@ fn qemu_exit(status: ExitStatus) {
         core::arch::asm!("hlt #0xf000", in("x0") SYS_EXIT, in("x1") block.as_ptr(), options(nostack))
     };
 }
+
+/// No emulator to tell (a real board): `exit` halts or suspends instead.
+#[cfg(all(target_arch = "aarch64", not(sel4_semihosting)))]
+fn qemu_exit(_: ExitStatus) {}
 
 /// The early console: the kernel's debug console on a kernel that prints;
 /// otherwise (a release kernel) the board's serial port written directly

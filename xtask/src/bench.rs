@@ -147,7 +147,7 @@ fn boot(args: &BenchArgs, system: &str, run: usize) -> Result<BootLog> {
     let images = image::build(&build, image::ROOT_TASK)?;
     let name = Path::new(system).file_stem().and_then(|s| s.to_str()).unwrap_or("system");
     let log_file = workspace_root().join("target/bench").join(format!("{name}-{run}.log"));
-    let mut spec = images.run_spec(Duration::from_secs(args.timeout), log_file.clone());
+    let mut spec = images.run_spec(Duration::from_secs(args.timeout), log_file.clone())?;
     spec.args.extend(ICOUNT_ARGS.iter().map(|a| a.to_string()));
     spec.echo = false;
     eprintln!("bench: booting {system} (run {run}, -icount shift=0), console log {}", log_file.display());

@@ -1,13 +1,16 @@
 //! `cargo xtask`: the project's one entry point.
 //!
 //! - `setup`: installs the host packages the build needs (apt) and the Rust targets.
-//! - `build`: builds a board's kernel and the root task.
-//! - `run`: builds, then boots the system in QEMU.
-//! - `test`: host unit tests, then the QEMU boot tests.
+//! - `build`: builds a board's kernel and the root task (and, on ARM boards,
+//!   the loader image that carries both: the image a real board flashes).
+//! - `run`: builds, then boots the system in QEMU (boards with a `[qemu]`).
+//! - `test`: host unit tests, then the QEMU boot tests (and, for boards no
+//!   emulator can boot, a check of their image).
 //! - `bench`: boots the benchmark systems (systems/bench/) with deterministic
 //!   instruction counting and prints, writes and draws the figures.
 
 mod bench;
+mod board_image;
 mod boot_tests;
 mod image;
 mod setup;
@@ -36,7 +39,8 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Build the kernel and the root task for a board.
+    /// Build the kernel and the root task for a board (on ARM boards also the
+    /// loader image carrying both; for a real board, the image to flash).
     Build(BuildArgs),
     /// Build and boot the system in QEMU; exits 0 when the system ends successfully.
     Run {
@@ -116,12 +120,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Setup { dry_run } => setup::run(dry_run).map(|()| true),
-        Command::Build(args) => args.program().and_then(|program| image::build(&args, program)).map(|images| {
+        Command::Build(args) => args.program().and_then(|program| image::build(&args, program)).and_then(|images| {
             println!("kernel:    {}\nroot task: {}", images.kernel.display(), images.root_task.display());
-            if let Some(loader) = &images.loader {
-                println!("loader:    {} (the image QEMU boots)", loader.display());
+            for line in board_image::summary(&images)? {
+                println!("{line}");
             }
-            true
+            if images.board.qemu.is_none() {
+                println!("board `{}` has no emulator here: the image above is for the hardware (docs/boards/{}.md)", images.board.name, images.board.name);
+            }
+            Ok(true)
         }),
         Command::Run { build, timeout } => run(&build, Duration::from_secs(timeout)),
         Command::Test { host_only, qemu_only, board, filter } => {
@@ -144,8 +151,13 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &BuildArgs, timeout: Duration) -> Result<bool> {
+    // A board no emulator here can run fails before anything is built.
+    let board = sel4_kernel_build::Board::load(&workspace_root().join("board"), &args.board)?;
+    if board.qemu.is_none() {
+        return Err(image::no_emulator(&board));
+    }
     let images = image::build(args, args.program()?)?;
-    let mut spec = images.run_spec(timeout, workspace_root().join("target/qemu-run.log"));
+    let mut spec = images.run_spec(timeout, workspace_root().join("target/qemu-run.log"))?;
     spec.echo = true;
     if args.interactive {
         spec.interactive = true;

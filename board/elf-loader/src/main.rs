@@ -1,7 +1,9 @@
 //! ELF loader for seL4 5.0 on aarch64.
 //!
-//! QEMU (`-kernel elf-loader`) enters at `_start` at EL1, or EL2 with
-//! `virtualization=on`; from EL2 we drop to EL1. The loader then:
+//! The firmware enters `_start` at EL1 or EL2 with the MMU off: QEMU
+//! (`-kernel elf-loader`) at EL1, or EL2 with `virtualization=on`; on a
+//! real board Trusted Firmware-A (or U-Boot after `dcache off`) at EL2.
+//! From EL2 we drop to EL1. The loader then:
 //! 1. places the kernel's segments at their physical addresses;
 //! 2. places the root task right after the kernel, page aligned, its
 //!    segments at the same offsets from each other as in its virtual layout;
@@ -150,13 +152,13 @@ extern "C" fn loader_main(entry_el: u64) -> ! {
     // The kernel window starts at the kernel's lowest physical address.
     let phys_base = kernel.loadable().map(|s| s.paddr).min().expect("the kernel has loadable segments");
     let kernel_virt = kernel.loadable().map(|s| s.vaddr).min().unwrap_or(0);
-    if kernel_virt != mmu::KERNEL_VIRT_BASE || phys_base % (1 << 30) != 0 {
-        panic!("kernel linked at {kernel_virt:#x} from physical {phys_base:#x}: expected {:#x} from a 1 GiB aligned address", mmu::KERNEL_VIRT_BASE);
+    if kernel_virt != mmu::KERNEL_VIRT_BASE || phys_base % mmu::LARGE != 0 {
+        panic!("kernel linked at {kernel_virt:#x} from physical {phys_base:#x}: expected {:#x} from a 2 MiB aligned address", mmu::KERNEL_VIRT_BASE);
     }
 
     // Caches and MMU on first: copying with the MMU off would be to device
     // memory, where unaligned accesses fault.
-    unsafe { mmu::enable(phys_base, 2) };
+    unsafe { mmu::enable(phys_base) };
 
     // Everything placed must end below the loader itself (the board's
     // [loader] address), or the copies would overwrite the code doing them.
@@ -164,12 +166,16 @@ extern "C" fn loader_main(entry_el: u64) -> ! {
     let kernel_end = kernel.loadable().map(|s| s.paddr + s.memsz).max().unwrap_or(phys_base);
     let root_size: u64 = root.loadable().map(|s| align_up(s.vaddr + s.memsz, PAGE)).max().unwrap_or(0)
         - root.loadable().map(|s| s.vaddr & !(PAGE - 1)).min().unwrap_or(0);
-    if align_up(kernel_end, PAGE) + root_size > loader_start {
+    let placed_end = align_up(kernel_end, PAGE) + root_size;
+    if placed_end > loader_start {
         panic!(
             "kernel and root task need {:#x}..{:#x}, which reaches the loader at {loader_start:#x}: raise the board's [loader] address",
-            phys_base,
-            align_up(kernel_end, PAGE) + root_size
+            phys_base, placed_end
         );
+    }
+    // And they must land in RAM, not in a hole the firmware keeps.
+    if !mmu::in_ram(phys_base, placed_end) {
+        panic!("kernel and root task need {phys_base:#x}..{placed_end:#x}, which is not inside one RAM region of the board");
     }
 
     let placed = load_kernel(&kernel);

@@ -18,7 +18,9 @@ pub struct Board {
     /// Rust target of the code that runs on the board.
     pub rust_target: String,
     pub kernel: KernelDescription,
-    pub qemu: QemuConfig,
+    /// How QEMU boots the board; none for a real board that cannot be
+    /// emulated here (its image is built, never booted).
+    pub qemu: Option<QemuConfig>,
     /// How Wasm components are compiled for this board (none: the board
     /// cannot run Wasm components).
     pub wasm: Option<WasmTarget>,
@@ -50,6 +52,11 @@ pub struct LoaderConfig {
     pub target: String,
     /// Physical address the loader is linked at, clear of what it loads.
     pub address: u64,
+    /// Also write the loader as a raw binary (`objcopy -O binary`, with the
+    /// board's `[kernel] toolprefix`), for firmware that loads raw images at
+    /// `address` and jumps there.
+    #[serde(default)]
+    pub raw_binary: bool,
 }
 
 /// The target Wasm components are precompiled for.
@@ -133,6 +140,11 @@ pub struct QemuConfig {
     /// image paths, `{ram-size}` by the RAM size of the board's `[platform]`.
     pub args: Vec<String>,
     pub success_status: i32,
+    /// The arguments give user level semihosting (`-semihosting-config`):
+    /// the root task may end QEMU with a semihosting SYS_EXIT. Off, the root
+    /// task's code holds no semihosting instruction.
+    #[serde(default)]
+    pub semihosting: bool,
 }
 
 impl QemuConfig {
@@ -160,7 +172,8 @@ impl QemuConfig {
 struct BoardFile {
     board: BoardSection,
     kernel: KernelDescription,
-    qemu: QemuConfig,
+    #[serde(default)]
+    qemu: Option<QemuConfig>,
     #[serde(default)]
     wasm: Option<WasmTarget>,
     #[serde(default)]
@@ -220,6 +233,21 @@ impl Board {
                 bail!("[loader] address {:#x} must lie above phys-base {:#x}: the kernel and root task are placed from there upwards", loader.address, platform.phys_base);
             }
         }
+        if let Some(loader) = &parsed.loader {
+            if loader.raw_binary && parsed.kernel.toolprefix.is_none() {
+                bail!("[loader] raw-binary needs [kernel] toolprefix: the raw binary is written by <toolprefix>objcopy");
+            }
+        }
+        if let Some(qemu) = &parsed.qemu {
+            let enabled = qemu.args.iter().any(|a| a == "-semihosting-config");
+            if qemu.semihosting != enabled {
+                bail!(
+                    "[qemu] semihosting = {} but the QEMU arguments {} -semihosting-config: the two must agree",
+                    qemu.semihosting,
+                    if enabled { "have" } else { "lack" }
+                );
+            }
+        }
         Ok(Board {
             name: name.to_string(),
             dir: dir.to_path_buf(),
@@ -247,19 +275,41 @@ impl Board {
         Ok(names)
     }
 
+    /// The board's QEMU settings, or an error that says the board cannot
+    /// be booted here.
+    pub fn qemu(&self) -> Result<&QemuConfig> {
+        self.qemu.as_ref().with_context(|| {
+            format!(
+                "board `{}` ({}) has no emulator: {} has no [qemu] section, so nothing here can boot it; \
+                 its image is built (`cargo xtask build --board {}`) and run on the hardware",
+                self.name,
+                self.description,
+                self.dir.join("board.toml").display(),
+                self.name
+            )
+        })
+    }
+
+    /// Whether the root task may end the run with a semihosting SYS_EXIT
+    /// (only under a QEMU that enables it).
+    pub fn semihosting(&self) -> bool {
+        self.qemu.as_ref().is_some_and(|q| q.semihosting)
+    }
+
     /// The QEMU arguments that boot these images: `{kernel}`, `{root-task}`,
     /// `{loader}` and `{ram-size}` (the RAM of `[platform]`, e.g. `1024M`)
     /// are replaced.
-    pub fn qemu_args(&self, kernel: &Path, root_task: &Path, loader: Option<&Path>) -> Vec<String> {
+    pub fn qemu_args(&self, kernel: &Path, root_task: &Path, loader: Option<&Path>) -> Result<Vec<String>> {
         let ram_mib = self.platform.as_ref().map(|p| p.ram.iter().map(|r| r.end - r.start).sum::<u64>() >> 20);
-        self.qemu
+        Ok(self
+            .qemu()?
             .args_with_loader(kernel, root_task, loader)
             .into_iter()
             .map(|a| match ram_mib {
                 Some(mib) => a.replace("{ram-size}", &format!("{mib}M")),
                 None => a,
             })
-            .collect()
+            .collect())
     }
 
     /// The named kernel profile, with the board-wide config changes folded in.
@@ -337,7 +387,7 @@ success-status = 33
     #[test]
     fn qemu_args_get_image_paths() {
         let board = Board::parse("t", Path::new("/b/t"), MINIMAL).unwrap();
-        let args = board.qemu.args_for(Path::new("/k.elf"), Path::new("/r.elf"));
+        let args = board.qemu().unwrap().args_for(Path::new("/k.elf"), Path::new("/r.elf"));
         assert_eq!(args, ["-kernel", "/k.elf", "-initrd", "/r.elf"]);
     }
 
@@ -345,7 +395,7 @@ success-status = 33
     fn aarch64_virt_boots_the_loader_with_the_platform_ram() {
         let boards = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let board = Board::load(&boards, "qemu-aarch64-virt").unwrap();
-        let args = board.qemu_args(Path::new("/k.elf"), Path::new("/r.elf"), Some(Path::new("/loader.elf")));
+        let args = board.qemu_args(Path::new("/k.elf"), Path::new("/r.elf"), Some(Path::new("/loader.elf"))).unwrap();
         let joined = args.join(" ");
         assert!(joined.contains("-m size=1024M"), "{joined}");
         assert!(joined.contains("-kernel /loader.elf"), "{joined}");
@@ -364,6 +414,36 @@ success-status = 33
         let text = MINIMAL.replace("plat = \"pc99\"", "plat = \"pc99\"\nplatform = \"x\"");
         let err = format!("{:#}", Board::parse("t", Path::new("/b/t"), &text).unwrap_err());
         assert!(err.contains("platform"), "{err}");
+    }
+
+    #[test]
+    fn a_board_without_qemu_parses_and_says_it_cannot_boot_here() {
+        let start = MINIMAL.find("[qemu]").unwrap();
+        let text = &MINIMAL[..start];
+        let board = Board::parse("t", Path::new("/b/t"), text).unwrap();
+        assert!(!board.semihosting());
+        let err = board.qemu_args(Path::new("/k"), Path::new("/r"), None).unwrap_err().to_string();
+        assert!(err.contains("board `t` (test) has no emulator"), "{err}");
+        assert!(err.contains("cargo xtask build --board t"), "{err}");
+    }
+
+    #[test]
+    fn semihosting_flag_must_match_the_qemu_arguments() {
+        let text = MINIMAL.replace("success-status = 33", "success-status = 33\nsemihosting = true");
+        let err = format!("{:#}", Board::parse("t", Path::new("/b/t"), &text).unwrap_err());
+        assert!(err.contains("semihosting = true but the QEMU arguments lack -semihosting-config"), "{err}");
+    }
+
+    #[test]
+    fn hikey_is_built_not_booted_and_has_no_semihosting() {
+        let boards = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let board = Board::load(&boards, "hikey").unwrap();
+        assert!(board.qemu.is_none());
+        assert!(!board.semihosting());
+        let loader = board.loader.as_ref().unwrap();
+        assert!(loader.raw_binary);
+        let virt = Board::load(&boards, "qemu-aarch64-virt").unwrap();
+        assert!(virt.semihosting());
     }
 
     #[test]

@@ -108,7 +108,10 @@ pub fn prepare_source(
         apply_patch(&src, patch)?;
     }
     if let Some(derived) = &derived {
-        copy_platform(&src, &derived.from, &board.kernel.plat)?;
+        // A board naming its own stock platform keeps it in place.
+        if derived.from != board.kernel.plat {
+            copy_platform(&src, &derived.from, &board.kernel.plat)?;
+        }
         for patch in &derived.patches {
             apply_patch(&src, patch)?;
         }

@@ -7,6 +7,12 @@
 //! patches (e.g. the Makefile's list of platforms) and writes the headers
 //! that carry the machine description, generated from `[platform]`. None of
 //! it is committed: the board description and the patches are.
+//!
+//! A board may also name its own stock platform (`plat = "hikey"`,
+//! `from = "hikey"`): nothing is copied, the stock platform keeps its code,
+//! name and Makefile entries, and only its machine headers and linker base
+//! are generated from `[platform]`, so the one board description is what the
+//! kernel and the boot loader both see.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,7 +24,8 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct DerivedPlatform {
-    /// The stock platform (a folder name under `src/plat/`).
+    /// The stock platform (a folder name under `src/plat/`). When it is the
+    /// board's own `plat`, the stock platform is used in place.
     pub from: String,
     /// Folder of patches (relative to the board folder) applied after the
     /// copy, to files outside the platform's folders.
@@ -80,6 +87,9 @@ pub struct Device {
 /// as the stock aarch64 platforms do), one page each.
 const KERNEL_DEVICE_BASE: u64 = 0xffff_ffff_ffff_0000;
 const PAGE: u64 = 0x1000;
+/// The kernel maps its window from `physBase` with 2 MiB pages (seL4 5.0
+/// aarch64 `map_kernel_window`).
+const LARGE_PAGE: u64 = 0x20_0000;
 /// Size of a capability slot on a 64-bit kernel (seL4_SlotBits = 5).
 const SLOT_BITS: u32 = 5;
 
@@ -92,6 +102,21 @@ impl Platform {
         }
         if !self.ram.iter().any(|r| r.start <= self.phys_base && self.phys_base < r.end) {
             bail!("[platform] phys-base {:#x} is not in any ram region", self.phys_base);
+        }
+        if self.phys_base % LARGE_PAGE != 0 {
+            bail!("[platform] phys-base {:#x} must be 2 MiB aligned: the kernel maps its window from there in 2 MiB pages", self.phys_base);
+        }
+        // seL4 5.0 turns every RAM region into kernel-window addresses
+        // without clipping at physBase (arch_init_freemem clips only at the
+        // top), so RAM below it would be handed out unmapped.
+        if let Some(r) = self.ram.iter().find(|r| r.start < self.phys_base) {
+            bail!(
+                "[platform] ram region {:#x}..{:#x} starts below phys-base {:#x}: this kernel can only use RAM at or above its physical base; \
+                 leave the lower RAM out",
+                r.start,
+                r.end,
+                self.phys_base
+            );
         }
         for d in &self.devices {
             if d.paddr % PAGE != 0 || d.size == 0 || d.size % PAGE != 0 {
@@ -118,7 +143,7 @@ impl Platform {
     }
 
     /// Kernel virtual address of a device the kernel maps.
-    fn kernel_pptr(use_: KernelUse) -> u64 {
+    pub fn kernel_pptr(use_: KernelUse) -> u64 {
         KERNEL_DEVICE_BASE
             + PAGE
                 * match use_ {
@@ -341,6 +366,22 @@ kernel = "gic-cpu-interface"
     fn linker_script_gets_the_physical_base() {
         let out = virt().linker_script("A = 1;\nPHYS_BASE = 0x20000000;\nB = 2;\n").unwrap();
         assert_eq!(out, "A = 1;\nPHYS_BASE = 0x40000000;\nB = 2;\n");
+    }
+
+    #[test]
+    fn ram_below_the_kernel_base_is_refused() {
+        let mut p = virt();
+        p.ram.insert(0, Region { start: 0x1000_0000, end: 0x2000_0000 });
+        let err = p.check().unwrap_err().to_string();
+        assert!(err.contains("starts below phys-base 0x40000000"), "{err}");
+    }
+
+    #[test]
+    fn a_kernel_base_off_a_2_mib_boundary_is_refused() {
+        let mut p = virt();
+        p.phys_base = 0x4010_0000;
+        let err = p.check().unwrap_err().to_string();
+        assert!(err.contains("must be 2 MiB aligned"), "{err}");
     }
 
     #[test]
