@@ -773,6 +773,9 @@ mod tests {
         let mut checked = 0;
         for board_name in TEST_BOARDS {
             let board = sel4_kernel_build::Board::load(&boards_dir, board_name).unwrap();
+            if board.qemu.is_none() {
+                continue; // Not booted: its image check builds a test guest.
+            }
             for test in boot_tests_for(board_name).unwrap().iter().filter(|t| t.program.embeds_system) {
                 let path = workspace_root().join(test.system);
                 if let Err(e) = system::load(&path, &board) {
@@ -784,17 +787,18 @@ mod tests {
         assert!(checked >= 20, "only {checked} systems checked");
     }
 
-    /// The default system runs on every board, with the same components.
+    /// The default system runs on every emulated board, with the same
+    /// components.
     #[test]
     fn the_default_system_has_the_same_components_on_every_board() {
         let boards_dir = workspace_root().join("board");
         let names: Vec<Vec<String>> = TEST_BOARDS
             .iter()
-            .map(|b| {
-                let board = sel4_kernel_build::Board::load(&boards_dir, b).unwrap();
-                system::load(&workspace_root().join(system::DEFAULT_SYSTEM), &board).unwrap().component_names()
-            })
+            .map(|b| sel4_kernel_build::Board::load(&boards_dir, b).unwrap())
+            .filter(|board| board.qemu.is_some())
+            .map(|board| system::load(&workspace_root().join(system::DEFAULT_SYSTEM), &board).unwrap().component_names())
             .collect();
+        assert!(names.len() >= 2);
         assert!(names.windows(2).all(|w| w[0] == w[1]), "{names:?}");
     }
 }
