@@ -556,17 +556,40 @@ impl<'t> Parser<'t> {
                      (`wasm = \"<crate>\"`, run by the Wasm runtime `{WASM_RUNTIME_PROGRAM}`): remove one of them"
                 )),
             ),
-            (None, None) => c.push(
-                Problem::new(
-                    "missing_program_or_wasm",
-                    format!("{what} has no `program` and no `wasm`: it must have exactly one"),
+            (None, None) => {
+                let mut help = "add `program = \"my-program\"` (a native program built by xtask) or \
+                                `wasm = \"my-crate\"` (a Wasm component crate, run by the Wasm runtime)"
+                    .to_string();
+                // Per-board sections, but none for this board (or no board).
+                let sections: Vec<String> = match o.t.get("board").map(|v| v.get_ref()) {
+                    Some(DeValue::Table(t)) => t.iter().map(|(k, _)| format!("`{}`", k.get_ref())).collect(),
+                    _ => Vec::new(),
+                };
+                if !sections.is_empty() {
+                    help = match self.board {
+                        Some(b) => format!(
+                            "it has sections for {} but none for board `{}`: add `[component.board.{}]` \
+                             with what it runs there, or {help}",
+                            sections.join(", "),
+                            b.name,
+                            b.name
+                        ),
+                        None => format!(
+                            "it has sections for {}, which apply only when building for a board \
+                             (`cargo xtask build --board <board>`); or {help}",
+                            sections.join(", ")
+                        ),
+                    };
+                }
+                c.push(
+                    Problem::new(
+                        "missing_program_or_wasm",
+                        format!("{what} has no `program` and no `wasm`: it must have exactly one"),
+                    )
+                    .label(&o.head(self), "`program` or `wasm` is required here")
+                    .help(help),
                 )
-                .label(&o.head(self), "`program` or `wasm` is required here")
-                .help(
-                    "add `program = \"my-program\"` (a native program built by xtask) or \
-                     `wasm = \"my-crate\"` (a Wasm component crate, run by the Wasm runtime)",
-                ),
-            ),
+            }
             (Some(p), None) => {
                 comp.program = self.name(p, &format!("the program of {what}"), c);
                 if let Some(prog) = &comp.program {

@@ -31,7 +31,7 @@
 //! being written when the driver died may appear twice (cut, then whole).
 #![cfg_attr(not(test), no_std)]
 
-use pl011::{BaudRate, Config, FifoLevel, Interrupts, Pl011, Registers, QEMU_VIRT_UARTCLK_HZ};
+use pl011::{reg, BaudRate, Config, FifoLevel, Interrupts, Pl011, Registers, QEMU_VIRT_UARTCLK_HZ};
 use sel4_wasm_sdk::{self as sdk, DeviceWindow};
 use wasm_serial::SerialPort;
 pub use wasm_serial::{write_text, INPUT, IRQ_CHANNEL, OUTPUT};
@@ -75,8 +75,12 @@ impl<R: Registers> Pl011Port<R> {
 
 impl<R: Registers> SerialPort for Pl011Port<R> {
     fn start(&mut self, receive_interrupt: bool) {
+        // Firmware on a real board has set the line speed from a UART clock
+        // this driver does not know: keep its divisors. Unset (QEMU resets
+        // them to 0): 115200 from QEMU `virt`'s 24 MHz.
+        let firmware_divisors = self.0.registers().read32(reg::IBRD) != 0;
         let config = Config {
-            baud: Some(BaudRate {
+            baud: (!firmware_divisors).then_some(BaudRate {
                 baud: BAUD,
                 uartclk_hz: QEMU_VIRT_UARTCLK_HZ,
             }),
@@ -88,9 +92,10 @@ impl<R: Registers> SerialPort for Pl011Port<R> {
         };
         match self.0.init(&config) {
             Ok(identity) => sdk::info!(
-                "PL011 revision {} ({}-entry FIFOs): {BAUD} 8N1, receive interrupts {}",
+                "PL011 revision {} ({}-entry FIFOs): {} 8N1, receive interrupts {}",
                 identity.revision,
                 identity.fifo_depth(),
+                if firmware_divisors { "line speed as the firmware set it," } else { "115200" },
                 if receive_interrupt { "on" } else { "off" }
             ),
             Err(e) => panic!("PL011 (device window {UART_WINDOW}): {e:?}"),
@@ -124,7 +129,6 @@ pub fn init() -> SerialDriver<WindowRegisters> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pl011::reg;
     use pl011::sim::SimPl011;
     use sel4_wasm_sdk::mock::{self, Call};
     use sel4_wasm_sdk::{Channel, Handler};
@@ -194,6 +198,20 @@ mod tests {
         assert!(mock::logs()
             .iter()
             .any(|l| l.contains("PL011 revision 1 (16-entry FIFOs)")));
+    }
+
+    #[test]
+    fn divisors_the_firmware_set_are_kept() {
+        let mut uart = SimPl011::legacy();
+        // As firmware leaves it: 115200 from a 19.2 MHz clock (10 + 27/64).
+        uart.write32(reg::IBRD, 10);
+        uart.write32(reg::FBRD, 27);
+        uart.write32(reg::LCR_H, reg::LCR_H_WLEN_8);
+        let mut driver = started(uart, &[b"hi\n"], true);
+        let sim = sim(&mut driver);
+        assert_eq!(sim.baud_divisors(), (10, 27));
+        assert_eq!(sim.transmitted(), b"hi\r\n");
+        assert!(mock::logs().iter().any(|l| l.contains("line speed as the firmware set it")));
     }
 
     #[test]
