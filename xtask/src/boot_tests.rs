@@ -550,6 +550,17 @@ const AARCH64_BOOT_TESTS: &[BootTest] = &[
     DEFAULT_SYSTEM_RUNS,
     CONSOLE_SHELL,
     RELEASE_DEFAULT_SYSTEM,
+    // The same system as x86_64's untyped exhaustion: on this board's 1 GiB
+    // the 600 MiB heap fits, and its 4 KiB frames need more slots than the
+    // root CNode has (2^16): refused as clearly, before anything starts.
+    BootTest {
+        name: "root_cnode_exhaustion_names_the_component_and_boots_nothing",
+        program: image::ROOT_TASK,
+        system: "systems/tests/out-of-memory.toml",
+        timeout: Duration::from_secs(60),
+        expect: Expect::Fail(&["root task failed: building component `hog`: the root CNode is full making heap frames"]),
+        ..PLAIN
+    },
     NATIVE_SYSTEM,
     RING_TRANSFERS,
     ISOLATION_AARCH64,
