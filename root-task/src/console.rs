@@ -6,14 +6,14 @@
 //! order.
 
 use core::cell::UnsafeCell;
-use core::fmt::{self, Write};
+use core::fmt;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use log::Record;
 use sel4_root_task::logging;
 use sel4_root_task::sel4::cap;
 use shared_ring::{Producer, RingGeometry, SendError};
-use system_manifest::layout::console::{level, LOG_SLOTS, LOG_SLOT_SIZE};
+use system_manifest::layout::console::{level, LogMessage, LOG_SLOTS, LOG_SLOT_SIZE};
 
 struct RootConsole {
     ring: Producer<'static>,
@@ -63,27 +63,6 @@ fn level_byte(level: log::Level) -> u8 {
     }
 }
 
-/// A log message being formatted: the level byte, then as much text as fits.
-struct Message {
-    bytes: [u8; LOG_SLOT_SIZE as usize],
-    len: usize,
-    /// The ring's largest message.
-    limit: usize,
-}
-
-impl Write for Message {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let room = self.limit.min(self.bytes.len()) - self.len;
-        let mut take = s.len().min(room);
-        while !s.is_char_boundary(take) {
-            take -= 1;
-        }
-        self.bytes[self.len..self.len + take].copy_from_slice(&s.as_bytes()[..take]);
-        self.len += take;
-        Ok(())
-    }
-}
-
 fn sink(record: &Record) {
     if BUSY.swap(true, Ordering::Acquire) {
         return logging::early(record);
@@ -107,15 +86,9 @@ fn send(level: log::Level, args: fmt::Arguments) -> bool {
     let Some(console) = (unsafe { &mut *CONSOLE.0.get() }) else {
         return false;
     };
-    let limit = console.ring.geometry().max_payload() as usize;
-    let mut message = Message {
-        bytes: [0; LOG_SLOT_SIZE as usize],
-        len: 1,
-        limit,
-    };
-    message.bytes[0] = level_byte(level);
-    let _ = message.write_fmt(args);
-    match console.ring.try_send(&message.bytes[..message.len]) {
+    let max_payload = console.ring.geometry().max_payload() as usize;
+    let message = LogMessage::new(level_byte(level), max_payload, args);
+    match console.ring.try_send(message.as_bytes()) {
         Ok(()) => {
             if console.ring.publish().is_needed() {
                 console.signal.signal();

@@ -12,7 +12,7 @@ use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use log::{LevelFilter, Log, Metadata, Record};
-use system_manifest::layout::console::level;
+use system_manifest::layout::console::{level, LogMessage};
 
 use crate::ring::RingProducer;
 
@@ -82,31 +82,11 @@ fn level_name(code: u8) -> &'static str {
 
 /// A message being formatted into a log ring slot: the level byte, then as
 /// much of the text as fits (cut at a character boundary).
-struct Message {
-    bytes: [u8; 256],
-    len: usize,
-    limit: usize,
-}
-
-impl Write for Message {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let mut take = s.len().min(self.limit - self.len);
-        while !s.is_char_boundary(take) {
-            take -= 1;
-        }
-        self.bytes[self.len..self.len + take].copy_from_slice(&s.as_bytes()[..take]);
-        self.len += take;
-        Ok(())
-    }
-}
-
 fn send(ring: &mut RingProducer, code: u8, args: fmt::Arguments<'_>) {
-    let mut message = Message { bytes: [0; 256], len: 1, limit: ring.max_payload().min(256) };
-    message.bytes[0] = code;
-    let _ = message.write_fmt(args);
+    let message = LogMessage::new(code, ring.max_payload(), args);
     let counters = crate::stats::counters();
     for _ in 0..FULL_RETRIES {
-        match ring.try_send(&message.bytes[..message.len]) {
+        match ring.try_send(message.as_bytes()) {
             Ok(()) => {
                 ring.publish();
                 counters.log_lines.fetch_add(1, Ordering::Relaxed);

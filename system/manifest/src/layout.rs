@@ -204,6 +204,70 @@ pub mod console {
         /// Written exactly as it is, without a line end (echo, prompts).
         pub const TEXT: u8 = 6;
     }
+
+    /// A log message as it travels over a log ring: the level byte, then as
+    /// much of the text as fits the ring's largest message, cut on a
+    /// character boundary. Both senders (the root task and the components'
+    /// runtime) format into one of these on the stack.
+    pub struct LogMessage {
+        bytes: [u8; LOG_SLOT_SIZE as usize],
+        len: usize,
+        limit: usize,
+    }
+
+    impl LogMessage {
+        /// `args` at `level` (see [`level`]), for a ring whose messages are
+        /// at most `max_payload` bytes.
+        pub fn new(level: u8, max_payload: usize, args: core::fmt::Arguments<'_>) -> LogMessage {
+            let mut message = LogMessage {
+                bytes: [0; LOG_SLOT_SIZE as usize],
+                len: 1,
+                limit: max_payload.clamp(1, LOG_SLOT_SIZE as usize),
+            };
+            message.bytes[0] = level;
+            let _ = core::fmt::Write::write_fmt(&mut message, args);
+            message
+        }
+
+        /// The level byte and the text, to send as one ring message.
+        pub fn as_bytes(&self) -> &[u8] {
+            &self.bytes[..self.len]
+        }
+    }
+
+    impl core::fmt::Write for LogMessage {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            let mut take = s.len().min(self.limit - self.len);
+            while !s.is_char_boundary(take) {
+                take -= 1;
+            }
+            self.bytes[self.len..self.len + take].copy_from_slice(&s.as_bytes()[..take]);
+            self.len += take;
+            Ok(())
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_message_is_the_level_byte_then_the_text() {
+            let m = LogMessage::new(level::WARN, 256, format_args!("disk {}% full", 93));
+            assert_eq!(m.as_bytes(), b"\x02disk 93% full");
+        }
+
+        #[test]
+        fn text_is_cut_to_the_ring_message_size_on_a_character_boundary() {
+            // 1 level byte + 4 bytes of room: "ab" then "é" (2 bytes) fits,
+            // the next "é" would be cut in half, so it is left out.
+            let m = LogMessage::new(level::INFO, 5, format_args!("abéé"));
+            assert_eq!(m.as_bytes(), "\x03abé".as_bytes());
+            let long = [b'x'; 600];
+            let m = LogMessage::new(level::INFO, 4096, format_args!("{}", core::str::from_utf8(&long).unwrap()));
+            assert_eq!(m.as_bytes().len(), LOG_SLOT_SIZE as usize, "never more than a slot");
+        }
+    }
 }
 
 /// The control channel (`control = true` in the description): a component
