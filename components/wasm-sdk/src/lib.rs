@@ -90,3 +90,15 @@ pub fn time_now_ns() -> u64 {
     // SAFETY: the host function takes no memory.
     unsafe { sys::time_now_ns() as u64 }
 }
+
+/// Whether this run of the component is a restart: an earlier run of it
+/// trapped, faulted or was restarted by the supervisor (its restart
+/// policy, or `restart` at the shell). `false` on the first start.
+///
+/// Linear memory starts afresh on every run; this is how a component tells
+/// a recovery from a fresh start (e.g. to skip a one-time set-up, or to
+/// report that it recovered).
+pub fn restarted() -> bool {
+    // SAFETY: the host function takes no memory.
+    unsafe { sys::restarted() != 0 }
+}
