@@ -24,7 +24,9 @@
 //! `notified`, `protected`, `message_buffer`) and keeps the handler in a
 //! static; nothing else is needed. Channels are named by id
 //! ([`Channel::new`]) or by peer ([`Channel::to`]), rings by name
-//! ([`RingProducer::open`], [`RingConsumer::open`]).
+//! ([`RingProducer::open`], [`RingConsumer::open`]). A restarted component
+//! starts with fresh linear memory; [`restarted`] tells it that this run is
+//! a restart, and [`time_now_ns`] reads the clock.
 //!
 //! With the default features the SDK also provides a global allocator
 //! (`alloc`: dlmalloc over `memory.grow`, so `extern crate alloc` works) and
