@@ -200,6 +200,19 @@ fn forbidden_import_without_grant_is_refused_and_allowed_with_it() {
 }
 
 #[test]
+fn restarted_needs_no_grant() {
+    let wasm = component(r#"(import "sel4_wasm_v1" "restarted" (func (result i32)))"#);
+    let info = check("serial", &wasm, &none()).unwrap();
+    assert_eq!(info.imports, ["sel4_wasm_v1.restarted"]);
+    let e = err(
+        "serial",
+        &component(r#"(import "sel4_wasm_v1" "restarted" (func (result i64)))"#),
+        &none(),
+    );
+    assert!(e.contains("as () -> (i64), but the host provides () -> (i32)"), "{e}");
+}
+
+#[test]
 fn unknown_host_function_is_refused_with_the_list_of_host_functions() {
     let e = err(
         "kv",

@@ -5,6 +5,7 @@
 //! SP and x0..x5 (the counter frequency is the generic timer's, in MHz).
 
 use core::arch::global_asm;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use sel4::{CPtr, IpcBuffer, MessageInfo, Word};
 use system_manifest::layout::{label, slot, start_mode, CNODE_SLOT_BITS};
@@ -36,6 +37,15 @@ global_asm!(
     entry = sym runtime_entry,
 );
 
+/// Whether this run follows an earlier run of the component (see [`crate::restarted`]).
+static RESTARTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether this run of the component is a restart: an earlier run of it
+/// ended (faulted, trapped, or was restarted by the supervisor).
+pub fn restarted() -> bool {
+    RESTARTED.load(Ordering::Relaxed)
+}
+
 unsafe extern "Rust" {
     /// Defined by [`crate::main!`] in the component.
     fn __pd_runtime_main() -> !;
@@ -56,6 +66,7 @@ extern "C" fn runtime_entry(
         sel4::set_ipc_buffer(ipc_buffer);
         crate::config::init(core::slice::from_raw_parts(config, config_len));
     }
+    RESTARTED.store(mode == start_mode::RESTARTED || mode == start_mode::TOMBSTONE, Ordering::Relaxed);
     crate::heap::init(crate::config().heap_bytes.to_native() as usize);
     crate::time::init(tsc_mhz);
     crate::wasm_module::init(wasm_module_len);

@@ -48,6 +48,7 @@ mod wasm_module;
 
 pub use channel::{CallError, Channel};
 pub use config::{config, name};
+pub use entry::restarted;
 pub use event_loop::{run, wait_for, Handler};
 pub use logging::write_line;
 pub use wasm_module::wasm_module;

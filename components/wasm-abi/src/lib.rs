@@ -112,6 +112,8 @@ host_functions! {
         "ring_recv_batch(ring, ptr, capacity): copies as many of the next messages as fit to ptr..ptr+capacity as records of `ring_send_batch`'s format (u32 little-endian length, bytes, padding to a multiple of 4 left as it was; the last record's padding may be cut off) and returns how many it copied (each slot is copied once). RING_EMPTY if there is no message, TOO_LARGE if the first one does not fit (or capacity is below 4), RING_BROKEN, or another negative status; an error after the first message ends the call with the count so far.";
     "time_now_ns" () -> (I64) Nothing:
         "time_now_ns(): nanoseconds since boot (from the CPU's time-stamp counter).";
+    "restarted" () -> (I32) Nothing:
+        "restarted(): 1 if this run of the component is a restart (an earlier run of it trapped, faulted or was restarted by the supervisor), 0 on its first start. Lets a component tell a fresh start from a recovery.";
     "io_out" (I32, I32, I32, I32) -> (I32) IoPorts:
         "io_out(width, port, value, _): writes a byte (width 1), word (2) or double word (4) to a granted IO port. Returns a status.";
     "io_in" (I32, I32) -> (I64) IoPorts:
@@ -184,6 +186,7 @@ mod tests {
     fn device_functions_require_grants() {
         assert_eq!(host_function("io_out").unwrap().requires, Requires::IoPorts);
         assert_eq!(host_function("log").unwrap().requires, Requires::Nothing);
+        assert_eq!(host_function("restarted").unwrap().requires, Requires::Nothing);
         assert!(host_function("fork").is_none());
     }
 }

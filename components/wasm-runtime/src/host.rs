@@ -312,6 +312,7 @@ fn define(linker: &mut Linker<HostState>) -> Result<()> {
         })
     })?;
     linker.func_wrap(MODULE, "time_now_ns", || -> Result<i64> { Ok(pd_runtime::time::now_ns() as i64) })?;
+    linker.func_wrap(MODULE, "restarted", || -> Result<i32> { Ok(pd_runtime::restarted() as i32) })?;
     define_io_ports(linker)?;
     linker.func_wrap(MODULE, "irq_ack", |channel: i32| -> Result<i32> {
         let Some(irq) = pd_runtime::config().irqs.iter().find(|i| i.channel as i32 == channel) else {

@@ -24,7 +24,9 @@
 //! `notified`, `protected`, `message_buffer`) and keeps the handler in a
 //! static; nothing else is needed. Channels are named by id
 //! ([`Channel::new`]) or by peer ([`Channel::to`]), rings by name
-//! ([`RingProducer::open`], [`RingConsumer::open`]).
+//! ([`RingProducer::open`], [`RingConsumer::open`]). A restarted component
+//! starts with fresh linear memory; [`restarted`] tells it that this run is
+//! a restart, and [`time_now_ns`] reads the clock.
 //!
 //! With the default features the SDK also provides a global allocator
 //! (`alloc`: dlmalloc over `memory.grow`, so `extern crate alloc` works) and
@@ -89,4 +91,16 @@ pub fn wait(channel: Channel) -> Result<(), Error> {
 pub fn time_now_ns() -> u64 {
     // SAFETY: the host function takes no memory.
     unsafe { sys::time_now_ns() as u64 }
+}
+
+/// Whether this run of the component is a restart: an earlier run of it
+/// trapped, faulted or was restarted by the supervisor (its restart
+/// policy, or `restart` at the shell). `false` on the first start.
+///
+/// Linear memory starts afresh on every run; this is how a component tells
+/// a recovery from a fresh start (e.g. to skip a one-time set-up, or to
+/// report that it recovered).
+pub fn restarted() -> bool {
+    // SAFETY: the host function takes no memory.
+    unsafe { sys::restarted() != 0 }
 }

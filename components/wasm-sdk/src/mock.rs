@@ -49,6 +49,7 @@ pub enum Call {
     RingWaitSpace(i32),
     RingSleep(i32),
     TimeNowNs,
+    Restarted,
     IoOut {
         width: i32,
         port: i32,
@@ -152,6 +153,8 @@ pub struct State {
     pub notify_status: i32,
     pub rings: Vec<MockRing>,
     pub now_ns: u64,
+    /// What `restarted` answers (false: the first run).
+    pub restarted: bool,
     /// What `io_in` returns.
     pub io_in_value: i64,
     /// What `mmio_read32` returns.
@@ -463,6 +466,11 @@ pub mod host {
         with(|s| s.now_ns as i64)
     }
 
+    pub unsafe fn restarted() -> i32 {
+        record(Call::Restarted);
+        with(|s| s.restarted as i32)
+    }
+
     pub unsafe fn io_out(width: i32, port: i32, value: i32, _reserved: i32) -> i32 {
         record(Call::IoOut { width, port, value });
         status::OK
@@ -505,5 +513,14 @@ mod tests {
         let result = std::panic::catch_unwind(|| crate::exit(3));
         assert!(result.is_err());
         assert_eq!(calls(), [Call::TimeNowNs, Call::Exit(3)]);
+    }
+
+    #[test]
+    fn restarted_is_false_on_the_first_run_and_scriptable() {
+        reset();
+        assert!(!crate::restarted());
+        with(|s| s.restarted = true);
+        assert!(crate::restarted());
+        assert_eq!(calls(), [Call::Restarted, Call::Restarted]);
     }
 }
