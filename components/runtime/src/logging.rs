@@ -80,8 +80,8 @@ fn level_name(code: u8) -> &'static str {
     }
 }
 
-/// A message being formatted into a log ring slot: the level byte, then as
-/// much of the text as fits (cut at a character boundary).
+/// Sends one log message (the level byte, then as much of the text as fits)
+/// over the component's log ring, retrying a full ring a few times.
 fn send(ring: &mut RingProducer, code: u8, args: fmt::Arguments<'_>) {
     let message = LogMessage::new(code, ring.max_payload(), args);
     let counters = crate::stats::counters();
