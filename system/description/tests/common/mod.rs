@@ -9,7 +9,16 @@ use system_description::{Arch, BoardDevice, TargetBoard};
 
 /// Boards as xtask describes them from `board/*/board.toml`.
 pub fn test_board(name: &str) -> TargetBoard {
-    let known_boards = vec!["qemu-aarch64-virt".to_string(), "qemu-x86_64".to_string()];
+    // Every board of the repository (folders of `board/` with a board.toml),
+    // as xtask lists them.
+    let boards_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../board");
+    let mut known_boards: Vec<String> = std::fs::read_dir(&boards_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("board.toml").is_file())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    known_boards.sort();
     match name {
         "qemu-x86_64" => TargetBoard {
             name: name.into(),
