@@ -43,25 +43,9 @@ pub(crate) const MAX_IRQ_VECTOR: u32 = 107;
 const SYSTEM_KEYS: &[&str] = &["name"];
 const ROOT_KEYS: &[&str] = &["system", "console", "component", "channel", "ring"];
 const CONSOLE_KEYS: &[&str] = &["component"];
-const COMPONENT_KEYS: &[&str] = &[
-    "name",
-    "program",
-    "wasm",
-    "wasm_memory",
-    "priority",
-    "stack",
-    "heap",
-    "restart",
-    "lifetime",
-    "io_ports",
-    "irqs",
-    "device_memory",
-    "control",
-    "board",
-];
-/// Keys a `[component.board.<name>]` section may give: all but the name and
-/// the sections themselves.
-const BOARD_SECTION_KEYS: &[&str] = &[
+/// Keys of a component besides `name` and `board`; a
+/// `[component.board.<name>]` section may give any of them.
+const COMPONENT_SETTINGS: &[&str] = &[
     "program",
     "wasm",
     "wasm_memory",
@@ -539,7 +523,8 @@ impl<'t> Parser<'t> {
         if let Some(n) = &comp.name {
             o.what = format!("component `{}`", n.v);
         }
-        o.check_keys(COMPONENT_KEYS, c);
+        let keys: Vec<&str> = ["name", "board"].into_iter().chain(COMPONENT_SETTINGS.iter().copied()).collect();
+        o.check_keys(&keys, c);
         let what = o.what.clone();
         o.section = self.board_section(&o, c);
         let is_wasm = o.get("wasm").is_some();
@@ -925,7 +910,7 @@ impl<'t> Parser<'t> {
             let Some(section_obj) = self.table(section, &what, c) else {
                 continue;
             };
-            section_obj.check_keys(BOARD_SECTION_KEYS, c);
+            section_obj.check_keys(COMPONENT_SETTINGS, c);
             for (k, val) in section_obj.t.iter() {
                 let k: &str = k.get_ref();
                 if let Some(also) = o.t.get(k) {
@@ -1524,7 +1509,7 @@ mod tests {
 
     #[test]
     fn typos() {
-        assert_eq!(closest("priorty", COMPONENT_KEYS), Some("priority"));
-        assert_eq!(closest("zzzzzz", COMPONENT_KEYS), None);
+        assert_eq!(closest("priorty", COMPONENT_SETTINGS), Some("priority"));
+        assert_eq!(closest("zzzzzz", COMPONENT_SETTINGS), None);
     }
 }
