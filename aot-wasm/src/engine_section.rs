@@ -16,12 +16,8 @@ pub const SECTION: &str = ".wasmtime.engine";
 pub fn find(cwasm: &[u8]) -> Result<&[u8], String> {
     let file =
         ElfFile64::<Endianness>::parse(cwasm).map_err(|e| format!("not a 64-bit ELF file: {e}"))?;
-    let section = file
-        .section_by_name(SECTION)
-        .ok_or_else(|| format!("no `{SECTION}` section"))?;
-    section
-        .data()
-        .map_err(|e| format!("unreadable `{SECTION}` section: {e}"))
+    let section = file.section_by_name(SECTION).ok_or_else(|| format!("no `{SECTION}` section"))?;
+    section.data().map_err(|e| format!("unreadable `{SECTION}` section: {e}"))
 }
 
 /// The leading fields of an engine record.
@@ -101,13 +97,7 @@ pub fn parse(section: &[u8]) -> Option<Parsed<'_>> {
     let target = r.str()?;
     let shared_flags = r.flags()?;
     let isa_flags = r.flags()?;
-    Some(Parsed {
-        version,
-        target,
-        shared_flags,
-        isa_flags,
-        rest: r.0,
-    })
+    Some(Parsed { version, target, shared_flags, isa_flags, rest: r.0 })
 }
 
 fn flag_differences(
@@ -117,9 +107,7 @@ fn flag_differences(
     out: &mut Vec<String>,
 ) {
     let value = |list: &[(&str, String)], name: &str| {
-        list.iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.clone())
+        list.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
     };
     let mut names: Vec<&str> = found.iter().chain(expected).map(|(n, _)| *n).collect();
     names.sort_unstable();
@@ -153,12 +141,7 @@ pub fn describe_difference(found: &[u8], expected: &[u8]) -> String {
         out.push(format!("its target is `{}`, not `{}`", f.target, e.target));
     }
     flag_differences("ISA flag", &f.isa_flags, &e.isa_flags, &mut out);
-    flag_differences(
-        "Cranelift setting",
-        &f.shared_flags,
-        &e.shared_flags,
-        &mut out,
-    );
+    flag_differences("Cranelift setting", &f.shared_flags, &e.shared_flags, &mut out);
     if f.rest != e.rest {
         out.push(
             "its tunables or Wasm features differ (e.g. fuel, memory reservation or guard sizes, \

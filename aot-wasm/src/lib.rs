@@ -45,16 +45,10 @@ impl Target {
     pub fn qemu_x86_64() -> Target {
         Target {
             triple: "x86_64-unknown-none".into(),
-            cranelift_flags: [
-                "has_sse3",
-                "has_ssse3",
-                "has_sse41",
-                "has_sse42",
-                "has_popcnt",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect(),
+            cranelift_flags: ["has_sse3", "has_ssse3", "has_sse41", "has_sse42", "has_popcnt"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
         }
     }
 
@@ -123,21 +117,13 @@ pub struct Precompiled {
 #[derive(Debug, thiserror::Error)]
 pub enum AotError {
     #[error("component `{component}`: not a valid Wasm module: {message} (at offset {offset})")]
-    InvalidWasm {
-        component: String,
-        message: String,
-        offset: usize,
-    },
+    InvalidWasm { component: String, message: String, offset: usize },
 
     #[error(
         "component `{component}` imports `{module}.{name}`, but components may only import from \
          `{MODULE}`; remove the import (with Rust, build for wasm32-unknown-unknown with no std)"
     )]
-    ForeignImport {
-        component: String,
-        module: String,
-        name: String,
-    },
+    ForeignImport { component: String, module: String, name: String },
 
     #[error(
         "component `{component}` imports the {kind} `{module}.{name}`, but components may only \
@@ -156,50 +142,27 @@ pub enum AotError {
          have (host functions: {available})",
         version = wasm_abi::VERSION
     )]
-    UnknownHostFunction {
-        component: String,
-        name: String,
-        available: String,
-    },
+    UnknownHostFunction { component: String, name: String, available: String },
 
     #[error(
         "component `{component}` imports `{MODULE}.{name}` as {found}, but the host provides \
          {expected}; fix the import's declaration"
     )]
-    ImportSignature {
-        component: String,
-        name: String,
-        found: String,
-        expected: String,
-    },
+    ImportSignature { component: String, name: String, found: String, expected: String },
 
     #[error(
         "component `{component}` imports `{MODULE}.{name}`, which needs {grant} grant: add \
          {grant_name} to the component in the system description, or remove the import"
     )]
-    NotGranted {
-        component: String,
-        name: String,
-        grant: &'static str,
-        grant_name: &'static str,
-    },
+    NotGranted { component: String, name: String, grant: &'static str, grant_name: &'static str },
 
     #[error("component `{component}` does not export `{name}`: {why}")]
-    MissingExport {
-        component: String,
-        name: &'static str,
-        why: &'static str,
-    },
+    MissingExport { component: String, name: &'static str, why: &'static str },
 
     #[error(
         "component `{component}` exports `{name}` as {found}, but the runtime needs {expected}"
     )]
-    ExportKind {
-        component: String,
-        name: &'static str,
-        found: String,
-        expected: &'static str,
-    },
+    ExportKind { component: String, name: &'static str, found: String, expected: &'static str },
 
     #[error("component `{component}`: {problem}")]
     Memory { component: String, problem: String },
@@ -220,11 +183,7 @@ pub enum AotError {
     Incompatible { triple: String, difference: String },
 
     #[error("cannot {action} `{}`: {source}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
 }
 
 /// The Wasm features the checker accepts. Everything a component compiler
@@ -299,13 +258,13 @@ pub fn check(component: &str, wasm: &[u8], grants: &Grants) -> Result<ModuleInfo
     let component_name = component;
     let component = || component_name.to_string();
 
-    let types = Validator::new_with_features(features())
-        .validate_all(wasm)
-        .map_err(|e| AotError::InvalidWasm {
+    let types = Validator::new_with_features(features()).validate_all(wasm).map_err(|e| {
+        AotError::InvalidWasm {
             component: component(),
             message: e.message().to_string(),
             offset: e.offset(),
-        })?;
+        }
+    })?;
     let types = types.as_ref();
     let func_type = |id: wasmparser::types::CoreTypeId| types[id].unwrap_func();
 
@@ -459,24 +418,15 @@ pub fn check(component: &str, wasm: &[u8], grants: &Grants) -> Result<ModuleInfo
             })
         }
     }
-    check_func(
-        export::NOTIFIED,
-        &[ValType::I32],
-        &[],
-        "a function (i32) -> ()",
-    )?;
+    check_func(export::NOTIFIED, &[ValType::I32], &[], "a function (i32) -> ()")?;
     let protected = check_func(
         export::PROTECTED,
         &[ValType::I32, ValType::I64, ValType::I32],
         &[ValType::I64],
         "a function (i32, i64, i32) -> (i64)",
     )?;
-    let message_buffer = check_func(
-        export::MESSAGE_BUFFER,
-        &[],
-        &[ValType::I32],
-        "a function () -> (i32)",
-    )?;
+    let message_buffer =
+        check_func(export::MESSAGE_BUFFER, &[], &[ValType::I32], "a function () -> (i32)")?;
     if protected && !message_buffer {
         return Err(AotError::MissingExport {
             component: component(),
@@ -497,19 +447,15 @@ pub fn check(component: &str, wasm: &[u8], grants: &Grants) -> Result<ModuleInfo
 /// The Wasmtime configuration the protection domains' runtime loads
 /// artifacts with, compiling for `target`.
 fn engine_config(target: &Target) -> Result<wasmtime::Config, AotError> {
-    let target_error = |problem: String| AotError::Target {
-        triple: target.triple.clone(),
-        problem,
-    };
+    let target_error =
+        |problem: String| AotError::Target { triple: target.triple.clone(), problem };
     let mut config = wasmtime::Config::new();
     wasm_engine_config::configure(&mut config);
     // With `std`, Wasmtime's default reads WASMTIME_BACKTRACE_DETAILS from
     // the environment, and the result is recorded in the artifact; the
     // no_std runtime always has it off.
     config.wasm_backtrace_details(wasmtime::WasmBacktraceDetails::Disable);
-    config
-        .target(&target.triple)
-        .map_err(|e| target_error(format!("{e:#}")))?;
+    config.target(&target.triple).map_err(|e| target_error(format!("{e:#}")))?;
     for flag in target.sorted_flags() {
         if !flag.starts_with("has_") {
             return Err(target_error(format!(
@@ -535,10 +481,8 @@ fn engine_config(target: &Target) -> Result<wasmtime::Config, AotError> {
 }
 
 fn engine(config: &wasmtime::Config, target: &Target) -> Result<wasmtime::Engine, AotError> {
-    wasmtime::Engine::new(config).map_err(|e| AotError::Target {
-        triple: target.triple.clone(),
-        problem: format!("{e:#}"),
-    })
+    wasmtime::Engine::new(config)
+        .map_err(|e| AotError::Target { triple: target.triple.clone(), problem: format!("{e:#}") })
 }
 
 /// The engine record (`.wasmtime.engine` section) that `engine` writes into
@@ -547,18 +491,14 @@ fn reference_engine_section(
     engine: &wasmtime::Engine,
     target: &Target,
 ) -> Result<Vec<u8>, AotError> {
-    let empty = engine
-        .precompile_module(b"\0asm\x01\0\0\0")
-        .map_err(|e| AotError::Target {
-            triple: target.triple.clone(),
-            problem: format!("cannot compile for it: {e:#}"),
-        })?;
-    engine_section::find(&empty)
-        .map(<[u8]>::to_vec)
-        .map_err(|problem| AotError::Target {
-            triple: target.triple.clone(),
-            problem: format!("Wasmtime wrote an unreadable artifact: {problem}"),
-        })
+    let empty = engine.precompile_module(b"\0asm\x01\0\0\0").map_err(|e| AotError::Target {
+        triple: target.triple.clone(),
+        problem: format!("cannot compile for it: {e:#}"),
+    })?;
+    engine_section::find(&empty).map(<[u8]>::to_vec).map_err(|problem| AotError::Target {
+        triple: target.triple.clone(),
+        problem: format!("Wasmtime wrote an unreadable artifact: {problem}"),
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -570,9 +510,7 @@ fn hex(bytes: &[u8]) -> String {
 pub const WASMTIME_VERSION: &str = "48.0.8";
 
 fn fingerprint_from_section(section: &[u8], target: &Target) -> String {
-    let version = engine_section::parse(section)
-        .map(|s| s.version.to_string())
-        .unwrap_or_default();
+    let version = engine_section::parse(section).map(|s| s.version.to_string()).unwrap_or_default();
     format!(
         "aot-wasm {}; wasmtime {WASMTIME_VERSION} (artifact version {version}); target {}; flags {}; engine {}",
         env!("CARGO_PKG_VERSION"),
@@ -592,10 +530,7 @@ pub fn engine_fingerprint(target: &Target) -> String {
         .and_then(|engine| reference_engine_section(&engine, target));
     match section {
         Ok(section) => fingerprint_from_section(&section, target),
-        Err(e) => format!(
-            "aot-wasm {}; unusable target: {e}",
-            env!("CARGO_PKG_VERSION")
-        ),
+        Err(e) => format!("aot-wasm {}; unusable target: {e}", env!("CARGO_PKG_VERSION")),
     }
 }
 
@@ -623,11 +558,7 @@ fn verify_against(cwasm: &[u8], expected: &[u8], target: &Target) -> Result<(), 
                 problem: "it is a precompiled component, not a core module".into(),
             })
         }
-        None => {
-            return Err(AotError::NotPrecompiled {
-                problem: "no Wasmtime ELF header".into(),
-            })
-        }
+        None => return Err(AotError::NotPrecompiled { problem: "no Wasmtime ELF header".into() }),
     }
     let found =
         engine_section::find(cwasm).map_err(|problem| AotError::NotPrecompiled { problem })?;
@@ -700,12 +631,10 @@ fn precompile_with_config(
         }
     }
 
-    let cwasm = engine
-        .precompile_module(wasm)
-        .map_err(|e| AotError::Compile {
-            component: component.to_string(),
-            message: format!("{e:#}"),
-        })?;
+    let cwasm = engine.precompile_module(wasm).map_err(|e| AotError::Compile {
+        component: component.to_string(),
+        message: format!("{e:#}"),
+    })?;
 
     if let Some(path) = &cache_path {
         write_atomically(path, &cwasm)?;
@@ -716,11 +645,7 @@ fn precompile_with_config(
 /// Writes `bytes` to `path` through a temporary file in the same folder
 /// and a rename, so readers never see a partial file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AotError> {
-    let cache_error = |source| AotError::Io {
-        action: "write",
-        path: path.to_path_buf(),
-        source,
-    };
+    let cache_error = |source| AotError::Io { action: "write", path: path.to_path_buf(), source };
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

@@ -103,23 +103,13 @@ fn pages(min: u64, max: Option<u64>) -> String {
 
 fn run(cli: Cli) -> Result<(), AotError> {
     match cli.command {
-        Command::Compile {
-            input,
-            output,
-            component,
-            target,
-            flags,
-            cache,
-        } => {
+        Command::Compile { input, output, component, target, flags, cache } => {
             let name = component.name(&input);
             let wasm = read(&input)?;
             let target = if flags.is_empty() && target == Target::qemu_x86_64().triple {
                 Target::qemu_x86_64()
             } else {
-                Target {
-                    triple: target,
-                    cranelift_flags: flags,
-                }
+                Target { triple: target, cranelift_flags: flags }
             };
             let compiled =
                 aot_wasm::precompile(&name, &wasm, &target, &component.grants(), cache.as_deref())?;
@@ -144,11 +134,7 @@ fn run(cli: Cli) -> Result<(), AotError> {
             println!(
                 "{name}: ok (memory {}; imports {}; exports {})",
                 pages(info.memory_min_pages, info.memory_max_pages),
-                if info.imports.is_empty() {
-                    "none".into()
-                } else {
-                    info.imports.join(", ")
-                },
+                if info.imports.is_empty() { "none".into() } else { info.imports.join(", ") },
                 info.exports.join(", "),
             );
         }

@@ -20,7 +20,8 @@ fn var(name: &str) -> String {
 
 fn hex(text: &str) -> u64 {
     let digits = text.trim().trim_start_matches("0x");
-    u64::from_str_radix(digits, 16).unwrap_or_else(|_| panic!("`{text}` is not a hexadecimal address"))
+    u64::from_str_radix(digits, 16)
+        .unwrap_or_else(|_| panic!("`{text}` is not a hexadecimal address"))
 }
 
 fn main() {
@@ -31,7 +32,9 @@ fn main() {
     let ram: Vec<(u64, u64)> = var("SEL4_LOADER_RAM")
         .split(',')
         .map(|range| {
-            let (start, end) = range.split_once("..").unwrap_or_else(|| panic!("SEL4_LOADER_RAM: `{range}` is not START..END"));
+            let (start, end) = range
+                .split_once("..")
+                .unwrap_or_else(|| panic!("SEL4_LOADER_RAM: `{range}` is not START..END"));
             (hex(start), hex(end))
         })
         .collect();

@@ -107,7 +107,12 @@ unsafe fn place(dest: u64, bytes: &[u8], memsz: u64) {
 fn load_kernel(kernel: &Elf) -> Placed {
     let mut end = 0;
     for s in kernel.loadable() {
-        println!("  kernel segment {:#x}..{:#x} at physical {:#x}", s.vaddr, s.vaddr + s.memsz, s.paddr);
+        println!(
+            "  kernel segment {:#x}..{:#x} at physical {:#x}",
+            s.vaddr,
+            s.vaddr + s.memsz,
+            s.paddr
+        );
         unsafe { place(s.paddr, kernel.contents(&s), s.memsz) };
         end = end.max(s.paddr + s.memsz);
     }
@@ -129,7 +134,12 @@ fn load_root_task(root: &Elf, at: u64) -> UserImage {
     let pv_offset = p_start.wrapping_sub(v_start);
     for s in root.loadable() {
         let dest = s.vaddr.wrapping_add(pv_offset);
-        println!("  root task segment {:#x}..{:#x} at physical {:#x}", s.vaddr, s.vaddr + s.memsz, dest);
+        println!(
+            "  root task segment {:#x}..{:#x} at physical {:#x}",
+            s.vaddr,
+            s.vaddr + s.memsz,
+            dest
+        );
         unsafe { place(dest, root.contents(&s), s.memsz) };
     }
     UserImage { p_start, p_end: p_start + (v_end - v_start), pv_offset, v_entry: root.entry }
@@ -147,10 +157,12 @@ extern "C" fn loader_main(entry_el: u64) -> ! {
         el => println!("\nelf-loader: entered at EL{el}"),
     }
     let kernel = Elf::parse(payload::KERNEL_ELF).unwrap_or_else(|e| panic!("kernel ELF: {e:?}"));
-    let root = Elf::parse(payload::ROOT_TASK_ELF).unwrap_or_else(|e| panic!("root task ELF: {e:?}"));
+    let root =
+        Elf::parse(payload::ROOT_TASK_ELF).unwrap_or_else(|e| panic!("root task ELF: {e:?}"));
 
     // The kernel window starts at the kernel's lowest physical address.
-    let phys_base = kernel.loadable().map(|s| s.paddr).min().expect("the kernel has loadable segments");
+    let phys_base =
+        kernel.loadable().map(|s| s.paddr).min().expect("the kernel has loadable segments");
     let kernel_virt = kernel.loadable().map(|s| s.vaddr).min().unwrap_or(0);
     if kernel_virt != mmu::KERNEL_VIRT_BASE || phys_base % mmu::LARGE != 0 {
         panic!("kernel linked at {kernel_virt:#x} from physical {phys_base:#x}: expected {:#x} from a 2 MiB aligned address", mmu::KERNEL_VIRT_BASE);
@@ -164,8 +176,9 @@ extern "C" fn loader_main(entry_el: u64) -> ! {
     // [loader] address), or the copies would overwrite the code doing them.
     let loader_start = core::ptr::addr_of!(__loader_start) as u64;
     let kernel_end = kernel.loadable().map(|s| s.paddr + s.memsz).max().unwrap_or(phys_base);
-    let root_size: u64 = root.loadable().map(|s| align_up(s.vaddr + s.memsz, PAGE)).max().unwrap_or(0)
-        - root.loadable().map(|s| s.vaddr & !(PAGE - 1)).min().unwrap_or(0);
+    let root_size: u64 =
+        root.loadable().map(|s| align_up(s.vaddr + s.memsz, PAGE)).max().unwrap_or(0)
+            - root.loadable().map(|s| s.vaddr & !(PAGE - 1)).min().unwrap_or(0);
     let placed_end = align_up(kernel_end, PAGE) + root_size;
     if placed_end > loader_start {
         panic!(

@@ -65,16 +65,12 @@ fn l1_index(vaddr: u64) -> usize {
 
 /// Whether `[start, end)` overlaps the board's RAM.
 fn overlaps_ram(start: u64, end: u64) -> bool {
-    crate::payload::RAM
-        .iter()
-        .any(|&(s, e)| start < e && s < end)
+    crate::payload::RAM.iter().any(|&(s, e)| start < e && s < end)
 }
 
 /// Whether `[start, end)` lies inside one RAM region.
 pub fn in_ram(start: u64, end: u64) -> bool {
-    crate::payload::RAM
-        .iter()
-        .any(|&(s, e)| s <= start && end <= e)
+    crate::payload::RAM.iter().any(|&(s, e)| s <= start && end <= e)
 }
 
 /// Builds the tables and turns the MMU and caches on. `phys_base` must be
@@ -108,11 +104,8 @@ pub unsafe fn enable(phys_base: u64) {
             k1.0[l1_index(KERNEL_VIRT_BASE) + gib] = table as *const Table as u64 | TABLE;
             for i in 0..ENTRIES {
                 let paddr = phys_base + gib as u64 * GIB + i * LARGE;
-                table.0[i as usize] = if overlaps_ram(paddr, paddr + LARGE) {
-                    normal_block(paddr)
-                } else {
-                    0
-                };
+                table.0[i as usize] =
+                    if overlaps_ram(paddr, paddr + LARGE) { normal_block(paddr) } else { 0 };
             }
         }
         (l0 as *const Table as u64, k0 as *const Table as u64)

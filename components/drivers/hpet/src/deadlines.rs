@@ -28,19 +28,11 @@ impl<const N: usize> Default for Deadlines<N> {
 
 impl<const N: usize> Deadlines<N> {
     pub const fn new() -> Self {
-        Deadlines {
-            pending: [Pending {
-                client: 0,
-                deadline_ns: 0,
-            }; N],
-            len: 0,
-        }
+        Deadlines { pending: [Pending { client: 0, deadline_ns: 0 }; N], len: 0 }
     }
 
     fn position(&self, client: u8) -> Option<usize> {
-        self.pending[..self.len]
-            .iter()
-            .position(|p| p.client == client)
+        self.pending[..self.len].iter().position(|p| p.client == client)
     }
 
     /// Index of the entry that expires first: earliest deadline, then lowest client.
@@ -57,10 +49,7 @@ impl<const N: usize> Deadlines<N> {
         if self.len == N {
             return Err(Full);
         }
-        self.pending[self.len] = Pending {
-            client,
-            deadline_ns,
-        };
+        self.pending[self.len] = Pending { client, deadline_ns };
         self.len += 1;
         Ok(())
     }

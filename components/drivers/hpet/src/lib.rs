@@ -131,9 +131,7 @@ impl<R: Registers> Hpet<R> {
             return Err(Error::NotPresent);
         }
         if !(1..=reg::MAX_PERIOD_FS).contains(&period_fs) {
-            return Err(Error::BadPeriod {
-                femtoseconds: period_fs,
-            });
+            return Err(Error::BadPeriod { femtoseconds: period_fs });
         }
         let last_timer = (capabilities & reg::CAP_NUM_TIM_MASK) >> reg::CAP_NUM_TIM_SHIFT;
         Ok(Hpet {
@@ -184,10 +182,7 @@ impl<R: Registers> Hpet<R> {
             Route::IoApic(pin) => {
                 let allowed = self.route_capability(DEADLINE_TIMER)?;
                 if pin >= 32 || allowed & (1 << pin) == 0 {
-                    return Err(Error::RouteNotAllowed {
-                        timer: DEADLINE_TIMER,
-                        ioapic_pin: pin,
-                    });
+                    return Err(Error::RouteNotAllowed { timer: DEADLINE_TIMER, ioapic_pin: pin });
                 }
                 u32::from(pin) << reg::TN_INT_ROUTE_SHIFT
             }
@@ -203,30 +198,20 @@ impl<R: Registers> Hpet<R> {
             | reg::TN_32MODE
             | reg::TN_INT_ROUTE_MASK
             | reg::TN_FSB_EN;
-        self.regs
-            .write32(config_offset, (timer_config & !cleared) | route_field);
+        self.regs.write32(config_offset, (timer_config & !cleared) | route_field);
         self.acknowledge();
 
         let config = self.regs.read32(reg::CONFIGURATION);
-        let legacy = if route == Route::Legacy {
-            reg::CNF_LEG_RT
-        } else {
-            0
-        };
-        self.regs.write32(
-            reg::CONFIGURATION,
-            (config & !reg::CNF_LEG_RT) | legacy | reg::CNF_ENABLE,
-        );
+        let legacy = if route == Route::Legacy { reg::CNF_LEG_RT } else { 0 };
+        self.regs
+            .write32(reg::CONFIGURATION, (config & !reg::CNF_LEG_RT) | legacy | reg::CNF_ENABLE);
         Ok(())
     }
 
     /// Stops the main counter and turns legacy routing off.
     pub fn disable(&mut self) {
         let config = self.regs.read32(reg::CONFIGURATION);
-        self.regs.write32(
-            reg::CONFIGURATION,
-            config & !(reg::CNF_ENABLE | reg::CNF_LEG_RT),
-        );
+        self.regs.write32(reg::CONFIGURATION, config & !(reg::CNF_ENABLE | reg::CNF_LEG_RT));
     }
 
     /// The main counter, read consistently: the high half is read before
@@ -274,8 +259,7 @@ impl<R: Registers> Hpet<R> {
         self.regs.write32(config_offset, config & !reg::TN_INT_ENB);
         let comparator_offset = reg::timer_comparator(DEADLINE_TIMER);
         self.regs.write32(comparator_offset, comparator as u32);
-        self.regs
-            .write32(comparator_offset + 4, (comparator >> 32) as u32);
+        self.regs.write32(comparator_offset + 4, (comparator >> 32) as u32);
         self.acknowledge();
         self.regs.write32(config_offset, config | reg::TN_INT_ENB);
         self.counter() >= comparator
@@ -293,8 +277,7 @@ impl<R: Registers> Hpet<R> {
     /// level-triggered interrupt; harmless for edge-triggered, whose status
     /// bit real hardware may leave at 0.
     pub fn acknowledge(&mut self) {
-        self.regs
-            .write32(reg::INTERRUPT_STATUS, 1 << DEADLINE_TIMER);
+        self.regs.write32(reg::INTERRUPT_STATUS, 1 << DEADLINE_TIMER);
     }
 
     /// True while timer 0's status bit is set.

@@ -77,10 +77,7 @@ impl Default for SimHpet {
 impl SimHpet {
     /// An HPET with `timers` comparators (1..=32), each routable to the pins in `route_cap`.
     pub fn new(period_fs: u32, timers: u8, route_cap: u32) -> Self {
-        assert!(
-            (1..=MAX_TIMERS as u8).contains(&timers),
-            "an HPET has 1 to 32 timers"
-        );
+        assert!((1..=MAX_TIMERS as u8).contains(&timers), "an HPET has 1 to 32 timers");
         let timer = SimTimer {
             config: reg::TN_PER_INT_CAP | reg::TN_SIZE_CAP,
             route_cap,
@@ -207,11 +204,7 @@ impl SimHpet {
         let revision = 1;
         let vendor_intel = 0x8086 << reg::CAP_VENDOR_SHIFT;
         let last_timer = u32::from(self.timer_count - 1) << reg::CAP_NUM_TIM_SHIFT;
-        let legacy = if self.legacy_capable {
-            reg::CAP_LEG_RT
-        } else {
-            0
-        };
+        let legacy = if self.legacy_capable { reg::CAP_LEG_RT } else { 0 };
         revision | last_timer | reg::CAP_COUNT_SIZE | legacy | vendor_intel
     }
 

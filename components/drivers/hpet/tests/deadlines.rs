@@ -35,10 +35,7 @@ fn setting_again_replaces_the_clients_deadline() {
     assert_eq!(deadlines.next(), Some(2_000));
     let mut expired = Vec::new();
     deadlines.expire(1_999, |client| expired.push(client));
-    assert!(
-        expired.is_empty(),
-        "the earlier deadline was replaced, not kept"
-    );
+    assert!(expired.is_empty(), "the earlier deadline was replaced, not kept");
 }
 
 #[test]
@@ -102,12 +99,8 @@ impl Model {
     }
 
     fn expire(&mut self, now: u64) -> Vec<u8> {
-        let mut due: Vec<(u8, u64)> = self
-            .pending
-            .iter()
-            .copied()
-            .filter(|&(_, d)| d <= now)
-            .collect();
+        let mut due: Vec<(u8, u64)> =
+            self.pending.iter().copied().filter(|&(_, d)| d <= now).collect();
         due.sort_by_key(|&(c, d)| (d, c));
         self.pending.retain(|&(_, d)| d > now);
         due.into_iter().map(|(c, _)| c).collect()

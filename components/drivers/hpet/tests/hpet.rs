@@ -60,14 +60,9 @@ fn enable_with_legacy_route_sets_leg_rt_and_a_quiet_one_shot_timer_0() {
     assert_eq!(timer0 & reg::TN_32MODE, 0, "64-bit");
     // Timer 0 was configured before the counter was enabled.
     let writes = sim.writes();
-    let timer_write = writes
-        .iter()
-        .position(|&(offset, _)| offset == reg::timer_config(0))
-        .unwrap();
-    let enable_write = writes
-        .iter()
-        .position(|&(offset, _)| offset == reg::CONFIGURATION)
-        .unwrap();
+    let timer_write =
+        writes.iter().position(|&(offset, _)| offset == reg::timer_config(0)).unwrap();
+    let enable_write = writes.iter().position(|&(offset, _)| offset == reg::CONFIGURATION).unwrap();
     assert!(timer_write < enable_write);
 }
 
@@ -77,10 +72,7 @@ fn legacy_route_delivers_timer_0_to_ioapic_pin_2() {
     hpet.arm(1_000);
     hpet.registers().advance_ns(1_000);
     assert!(hpet.registers().interrupt_fired());
-    assert_eq!(
-        hpet.registers().last_interrupt_pin(),
-        Some(LEGACY_TIMER0_PIN)
-    );
+    assert_eq!(hpet.registers().last_interrupt_pin(), Some(LEGACY_TIMER0_PIN));
 }
 
 #[test]
@@ -98,10 +90,7 @@ fn ioapic_route_inside_the_cap_is_programmed() {
     hpet.enable(Route::IoApic(20)).unwrap();
     let sim = hpet.registers();
     assert_eq!(sim.general_config(), reg::CNF_ENABLE, "legacy routing off");
-    assert_eq!(
-        (sim.timer_config(0) & reg::TN_INT_ROUTE_MASK) >> reg::TN_INT_ROUTE_SHIFT,
-        20
-    );
+    assert_eq!((sim.timer_config(0) & reg::TN_INT_ROUTE_MASK) >> reg::TN_INT_ROUTE_SHIFT, 20);
     hpet.arm(50);
     hpet.registers().advance_ns(50);
     assert_eq!(hpet.registers().last_interrupt_pin(), Some(20));
@@ -113,10 +102,7 @@ fn ioapic_route_outside_the_cap_is_refused() {
     for pin in [0, 3, 8, 16, 23, 31, 32, 255] {
         assert_eq!(
             hpet.enable(Route::IoApic(pin)),
-            Err(Error::RouteNotAllowed {
-                timer: 0,
-                ioapic_pin: pin
-            })
+            Err(Error::RouteNotAllowed { timer: 0, ioapic_pin: pin })
         );
     }
     assert_eq!(hpet.registers().general_config(), 0, "nothing enabled");
@@ -127,10 +113,7 @@ fn ioapic_route_outside_the_cap_is_refused() {
 fn route_capability_checks_the_timer_index() {
     let mut hpet = Hpet::new(SimHpet::qemu()).unwrap();
     assert_eq!(hpet.route_capability(2), Ok(1 << 2));
-    assert_eq!(
-        hpet.route_capability(3),
-        Err(Error::NoSuchTimer { timer: 3 })
-    );
+    assert_eq!(hpet.route_capability(3), Err(Error::NoSuchTimer { timer: 3 }));
 }
 
 #[test]
@@ -159,21 +142,14 @@ fn naive_reads_of_the_two_halves_would_tear() {
     sim.set_ticks_per_counter_read(1);
     let low = sim.read32(reg::MAIN_COUNTER);
     let high = sim.read32(reg::MAIN_COUNTER + 4);
-    assert_eq!(
-        (u64::from(high) << 32) | u64::from(low),
-        0x0000_0005_0000_0000
-    );
+    assert_eq!((u64::from(high) << 32) | u64::from(low), 0x0000_0005_0000_0000);
     let mut sim = SimHpet::qemu();
     sim.write32(reg::CONFIGURATION, reg::CNF_ENABLE);
     sim.set_counter(0x0000_0004_ffff_fffe);
     sim.set_ticks_per_counter_read(1);
     let high = sim.read32(reg::MAIN_COUNTER + 4);
     let low = sim.read32(reg::MAIN_COUNTER);
-    assert_eq!(
-        (u64::from(high) << 32) | u64::from(low),
-        0x0000_0004_0000_0000,
-        "torn backwards"
-    );
+    assert_eq!((u64::from(high) << 32) | u64::from(low), 0x0000_0004_0000_0000, "torn backwards");
 }
 
 #[test]

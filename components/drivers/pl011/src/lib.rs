@@ -267,10 +267,7 @@ impl Divisors {
 /// The divisor must lie between 1 and 65535 (IBRD = 0xffff with FBRD = 0),
 /// so the fastest rate is UARTCLK / 16.
 pub fn divisors(rate: BaudRate) -> Result<Divisors, InitError> {
-    let bad = InitError::BadBaud {
-        baud: rate.baud,
-        uartclk_hz: rate.uartclk_hz,
-    };
+    let bad = InitError::BadBaud { baud: rate.baud, uartclk_hz: rate.uartclk_hz };
     if rate.baud == 0 {
         return Err(bad);
     }
@@ -285,10 +282,7 @@ pub fn divisors(rate: BaudRate) -> Result<Divisors, InitError> {
     {
         return Err(bad);
     }
-    Ok(Divisors {
-        integer: integer as u16,
-        fraction: fraction as u8,
-    })
+    Ok(Divisors { integer: integer as u16, fraction: fraction as u8 })
 }
 
 /// Line settings applied by [`Pl011::init`]; the frame is always 8N1 with
@@ -522,11 +516,7 @@ pub struct Pl011<R: Registers> {
 impl<R: Registers> Pl011<R> {
     /// Wraps the registers without touching the device; call [`Self::init`] before use.
     pub fn new(regs: R) -> Self {
-        Pl011 {
-            regs,
-            errors: LineErrors::default(),
-            transmit_burst: 1,
-        }
+        Pl011 { regs, errors: LineErrors::default(), transmit_burst: 1 }
     }
 
     /// Reads the PrimeCell ID registers: an error unless they say PL011.
@@ -587,8 +577,7 @@ impl<R: Registers> Pl011<R> {
             self.regs.write32(reg::FBRD, divisors.fraction as u32);
         }
         // Also latches IBRD and FBRD.
-        self.regs
-            .write32(reg::LCR_H, reg::LCR_H_WLEN_8 | reg::LCR_H_FEN);
+        self.regs.write32(reg::LCR_H, reg::LCR_H_WLEN_8 | reg::LCR_H_FEN);
         self.regs.write32(
             reg::IFLS,
             (config.receive_level.bits() << reg::IFLS_RX_SHIFT)
@@ -600,8 +589,7 @@ impl<R: Registers> Pl011<R> {
             Interrupts::NONE
         };
         self.regs.write32(reg::IMSC, mask.bits());
-        self.regs
-            .write32(reg::CR, reg::CR_UARTEN | reg::CR_TXE | reg::CR_RXE);
+        self.regs.write32(reg::CR, reg::CR_UARTEN | reg::CR_TXE | reg::CR_RXE);
         self.errors = LineErrors::default();
         self.transmit_burst = identity.fifo_depth();
         Ok(identity)
@@ -676,10 +664,8 @@ impl<R: Registers> Pl011<R> {
             return None;
         }
         let dr = self.regs.read32(reg::DR);
-        let received = Received {
-            byte: (dr & reg::DR_DATA_MASK) as u8,
-            errors: RxErrors::from_dr(dr),
-        };
+        let received =
+            Received { byte: (dr & reg::DR_DATA_MASK) as u8, errors: RxErrors::from_dr(dr) };
         self.errors.count(received.errors);
         Some(received)
     }

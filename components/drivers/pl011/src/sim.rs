@@ -166,10 +166,7 @@ impl SimPl011 {
     /// lost and sets RSR.OE and the overrun interrupt, and the next one
     /// kept carries DR.OE. Returns how many were kept.
     pub fn inject(&mut self, bytes: &[u8]) -> usize {
-        bytes
-            .iter()
-            .filter(|&&byte| self.receive(byte as u16))
-            .count()
+        bytes.iter().filter(|&&byte| self.receive(byte as u16)).count()
     }
 
     /// One character received with `errors` (framing, parity, break; an
@@ -296,9 +293,7 @@ impl SimPl011 {
 
     /// An IFLS field in entries; the reserved encodings act as half full.
     fn level(&self, shift: u32) -> usize {
-        FifoLevel::from_bits(self.ifls >> shift)
-            .unwrap_or(FifoLevel::OneHalf)
-            .entries(self.depth)
+        FifoLevel::from_bits(self.ifls >> shift).unwrap_or(FifoLevel::OneHalf).entries(self.depth)
     }
 
     /// Receive entries at or above which the receive interrupt is raised.

@@ -46,11 +46,7 @@ impl Registers for Counting {
 }
 
 fn counting(sim: SimPl011) -> Pl011<Counting> {
-    let mut uart = Pl011::new(Counting {
-        sim,
-        flag_reads: 0,
-        data_writes: 0,
-    });
+    let mut uart = Pl011::new(Counting { sim, flag_reads: 0, data_writes: 0 });
     uart.init(&Config::default()).unwrap();
     uart.registers().flag_reads = 0;
     uart
@@ -63,11 +59,7 @@ fn init_programs_8n1_fifos_levels_and_receive_interrupts() {
     assert_eq!(identity.revision, 3);
     assert_eq!(identity.fifo_depth(), FIFO_DEPTH);
     let sim = uart.registers();
-    assert_eq!(
-        sim.line_control(),
-        reg::LCR_H_WLEN_8 | reg::LCR_H_FEN,
-        "8N1, FIFOs on"
-    );
+    assert_eq!(sim.line_control(), reg::LCR_H_WLEN_8 | reg::LCR_H_FEN, "8N1, FIFOs on");
     assert!(sim.fifo_enabled());
     assert_eq!(sim.control(), reg::CR_UARTEN | reg::CR_TXE | reg::CR_RXE);
     assert_eq!(sim.fifo_levels(), 0b010_010, "both levels half full");
@@ -100,44 +92,23 @@ fn init_programs_the_divisors_from_the_reference_clock() {
         // The fastest rate: UARTCLK / 16.
         (1_500_000, QEMU_VIRT_UARTCLK_HZ, (1, 0)),
     ] {
-        let uart = initialised(Config {
-            baud: Some(BaudRate { baud, uartclk_hz }),
-            ..Config::default()
-        });
-        assert_eq!(
-            uart.into_registers().baud_divisors(),
-            expected,
-            "{baud} from {uartclk_hz} Hz"
-        );
+        let uart =
+            initialised(Config { baud: Some(BaudRate { baud, uartclk_hz }), ..Config::default() });
+        assert_eq!(uart.into_registers().baud_divisors(), expected, "{baud} from {uartclk_hz} Hz");
     }
 }
 
 #[test]
 fn divisors_give_the_rate_within_rounding() {
-    for baud in [
-        300, 1_200, 9_600, 19_200, 57_600, 115_200, 230_400, 460_800, 921_600,
-    ] {
-        let rate = BaudRate {
-            baud,
-            uartclk_hz: QEMU_VIRT_UARTCLK_HZ,
-        };
+    for baud in [300, 1_200, 9_600, 19_200, 57_600, 115_200, 230_400, 460_800, 921_600] {
+        let rate = BaudRate { baud, uartclk_hz: QEMU_VIRT_UARTCLK_HZ };
         let d = divisors(rate).unwrap();
         let actual = d.baud(QEMU_VIRT_UARTCLK_HZ) as i64;
         // Half a 64th of the divisor, relative: under 1/128 of the divisor.
         let tolerance = (baud as i64 / (2 * d.integer as i64 * 64)).max(1) + 1;
-        assert!(
-            (actual - baud as i64).abs() <= tolerance,
-            "{baud}: {d:?} gives {actual}"
-        );
+        assert!((actual - baud as i64).abs() <= tolerance, "{baud}: {d:?} gives {actual}");
     }
-    assert_eq!(
-        Divisors {
-            integer: 0,
-            fraction: 0
-        }
-        .baud(QEMU_VIRT_UARTCLK_HZ),
-        0
-    );
+    assert_eq!(Divisors { integer: 0, fraction: 0 }.baud(QEMU_VIRT_UARTCLK_HZ), 0);
 }
 
 #[test]
@@ -163,14 +134,8 @@ fn bad_baud_is_rejected_without_touching_the_device() {
         (22, QEMU_VIRT_UARTCLK_HZ),
     ] {
         let mut uart = Pl011::new(SimPl011::new());
-        let config = Config {
-            baud: Some(BaudRate { baud, uartclk_hz }),
-            ..Config::default()
-        };
-        assert_eq!(
-            uart.init(&config),
-            Err(InitError::BadBaud { baud, uartclk_hz })
-        );
+        let config = Config { baud: Some(BaudRate { baud, uartclk_hz }), ..Config::default() };
+        assert_eq!(uart.init(&config), Err(InitError::BadBaud { baud, uartclk_hz }));
         let sim = uart.registers();
         assert_eq!(sim.control(), reg::CR_RESET);
         assert_eq!(sim.line_control(), 0);
@@ -183,20 +148,10 @@ fn divisor_range_ends() {
     // 65535 exactly is the slowest divisor; a fraction on top of it is too slow.
     let clock = 16 * 65_535;
     assert_eq!(
-        divisors(BaudRate {
-            baud: 1,
-            uartclk_hz: clock
-        }),
-        Ok(Divisors {
-            integer: 0xffff,
-            fraction: 0
-        })
+        divisors(BaudRate { baud: 1, uartclk_hz: clock }),
+        Ok(Divisors { integer: 0xffff, fraction: 0 })
     );
-    assert!(divisors(BaudRate {
-        baud: 1,
-        uartclk_hz: clock + 1
-    })
-    .is_err());
+    assert!(divisors(BaudRate { baud: 1, uartclk_hz: clock + 1 }).is_err());
 }
 
 /// Registers that read a fixed value and ignore writes.
@@ -214,10 +169,7 @@ fn absent_uart_is_not_present() {
     let mut uart = Pl011::new(SimPl011::absent());
     assert_eq!(
         uart.init(&Config::default()),
-        Err(InitError::NotPresent {
-            periph_id: u32::MAX,
-            pcell_id: u32::MAX
-        })
+        Err(InitError::NotPresent { periph_id: u32::MAX, pcell_id: u32::MAX })
     );
     for value in [0, 0x0d] {
         assert!(matches!(
@@ -246,20 +198,14 @@ fn another_primecell_is_not_a_pl011() {
     let result = Pl011::new(OtherPart(SimPl011::new())).identify();
     assert_eq!(
         result,
-        Err(InitError::NotPresent {
-            periph_id: 0x0034_1031,
-            pcell_id: reg::PCELL_ID
-        })
+        Err(InitError::NotPresent { periph_id: 0x0034_1031, pcell_id: reg::PCELL_ID })
     );
 }
 
 #[test]
 fn identity_gives_the_fifo_depth_of_the_revision() {
     let legacy = Pl011::new(SimPl011::legacy()).identify().unwrap();
-    assert_eq!(
-        (legacy.part, legacy.designer, legacy.revision),
-        (0x011, 0x41, 1)
-    );
+    assert_eq!((legacy.part, legacy.designer, legacy.revision), (0x011, 0x41, 1));
     assert_eq!(legacy.fifo_depth(), LEGACY_FIFO_DEPTH);
     let r1p5 = Pl011::new(SimPl011::new()).identify().unwrap();
     assert_eq!(r1p5.fifo_depth(), FIFO_DEPTH);
@@ -300,21 +246,11 @@ fn init_flushes_output_that_cannot_drain() {
     sim.set_transmitter(Transmitter::PerFlagRead(0));
     sim.write32(reg::DR, b'x' as u32);
     sim.write32(reg::DR, b'y' as u32);
-    let mut uart = Pl011::new(Counting {
-        sim,
-        flag_reads: 0,
-        data_writes: 0,
-    });
+    let mut uart = Pl011::new(Counting { sim, flag_reads: 0, data_writes: 0 });
     uart.init(&Config::default()).unwrap();
     let counting = uart.registers();
-    assert!(
-        counting.flag_reads >= INIT_DRAIN_POLLS as usize,
-        "waited its bound"
-    );
-    assert!(
-        counting.flag_reads < INIT_DRAIN_POLLS as usize + 10,
-        "and no longer"
-    );
+    assert!(counting.flag_reads >= INIT_DRAIN_POLLS as usize, "waited its bound");
+    assert!(counting.flag_reads < INIT_DRAIN_POLLS as usize + 10, "and no longer");
     assert_eq!(counting.sim.transmit_flushed(), 2);
     counting.sim.set_transmitter(Transmitter::Instant);
     assert_eq!(uart.write_blocking(b"ok", 1), 2);
@@ -328,10 +264,7 @@ fn the_uart_is_dead_until_enabled() {
     assert_eq!(uart.registers().inject(b"early"), 0);
     assert!(uart.try_write_byte(b'a'), "the FIFO takes it");
     assert_eq!(uart.registers().transmitted(), b"");
-    assert!(
-        !uart.transmitter_idle(),
-        "BUSY while the FIFO holds data, enabled or not"
-    );
+    assert!(!uart.transmitter_idle(), "BUSY while the FIFO holds data, enabled or not");
     assert!(!uart.data_ready());
 }
 
@@ -348,27 +281,13 @@ fn write_blocking_fills_an_empty_fifo_without_polling_between_bytes() {
     for sim in [SimPl011::new(), SimPl011::legacy()] {
         let depth = sim.fifo_depth();
         let mut uart = counting(sim);
-        uart.registers()
-            .sim
-            .set_transmitter(Transmitter::PerFlagRead(0));
+        uart.registers().sim.set_transmitter(Transmitter::PerFlagRead(0));
         let bytes = [b'z'; 64];
-        assert_eq!(
-            uart.write_blocking(&bytes, 3),
-            depth,
-            "a FIFO's worth, then full"
-        );
+        assert_eq!(uart.write_blocking(&bytes, 3), depth, "a FIFO's worth, then full");
         let counting = uart.registers();
         assert_eq!(counting.data_writes, depth);
-        assert_eq!(
-            counting.flag_reads,
-            1 + 3,
-            "one poll for the burst, three on the full FIFO"
-        );
-        assert_eq!(
-            counting.sim.transmit_overflows(),
-            0,
-            "no byte written to a full FIFO"
-        );
+        assert_eq!(counting.flag_reads, 1 + 3, "one poll for the burst, three on the full FIFO");
+        assert_eq!(counting.sim.transmit_overflows(), 0, "no byte written to a full FIFO");
         assert_eq!(counting.sim.transmit_pending(), depth);
     }
 }
@@ -376,8 +295,7 @@ fn write_blocking_fills_an_empty_fifo_without_polling_between_bytes() {
 #[test]
 fn write_blocking_waits_for_room_then_gives_up() {
     let mut uart = initialised(Config::default());
-    uart.registers()
-        .set_transmitter(Transmitter::PerFlagRead(0));
+    uart.registers().set_transmitter(Transmitter::PerFlagRead(0));
     let text: Vec<u8> = (0..40).collect();
     assert_eq!(uart.write_blocking(&text, 5), FIFO_DEPTH);
     assert!(!uart.transmit_ready());
@@ -385,8 +303,7 @@ fn write_blocking_waits_for_room_then_gives_up() {
     // Four slots free up: a partly full FIFO takes one byte per poll.
     assert_eq!(uart.registers().shift_out(4), 4);
     assert_eq!(uart.write_blocking(&text[FIFO_DEPTH..], 5), 4);
-    uart.registers()
-        .set_transmitter(Transmitter::PerFlagRead(2));
+    uart.registers().set_transmitter(Transmitter::PerFlagRead(2));
     assert_eq!(uart.write_blocking(&text[FIFO_DEPTH + 4..], 1000), 4);
     uart.registers().set_transmitter(Transmitter::Instant);
     assert_eq!(uart.registers().transmitted(), &text[..]);
@@ -438,40 +355,17 @@ fn a_full_receive_fifo_loses_characters_and_reports_the_overrun() {
     for sim in [SimPl011::new(), SimPl011::legacy()] {
         let depth = sim.fifo_depth();
         let mut uart = initialised_sim(sim, Config::default());
-        let kept = uart
-            .registers()
-            .inject(&[0xa5; FIFO_DEPTH + 4][..depth + 4]);
+        let kept = uart.registers().inject(&[0xa5; FIFO_DEPTH + 4][..depth + 4]);
         assert_eq!(kept, depth);
         assert_ne!(uart.flags() & reg::FR_RXFF, 0);
-        assert!(
-            uart.raw_interrupts().contains(Interrupts::OVERRUN),
-            "raised at once"
-        );
-        assert_eq!(
-            uart.take_receive_status(),
-            RxErrors::OVERRUN,
-            "RSR shows it at once"
-        );
-        assert_eq!(
-            uart.take_receive_status(),
-            RxErrors::NONE,
-            "until ECR cleared it"
-        );
+        assert!(uart.raw_interrupts().contains(Interrupts::OVERRUN), "raised at once");
+        assert_eq!(uart.take_receive_status(), RxErrors::OVERRUN, "RSR shows it at once");
+        assert_eq!(uart.take_receive_status(), RxErrors::NONE, "until ECR cleared it");
         let mut buf = [0; 64];
         assert_eq!(uart.read_available(&mut buf), depth);
-        assert_eq!(
-            uart.line_errors().overrun,
-            0,
-            "DR flags the first character after the loss"
-        );
+        assert_eq!(uart.line_errors().overrun, 0, "DR flags the first character after the loss");
         uart.registers().inject(b"x");
-        assert_eq!(
-            uart.try_read(),
-            Some(Received {
-                byte: b'x',
-                errors: RxErrors::OVERRUN
-            })
-        );
+        assert_eq!(uart.try_read(), Some(Received { byte: b'x', errors: RxErrors::OVERRUN }));
         let errors = uart.line_errors();
         assert_eq!(errors.overrun, 1);
         assert_eq!(errors.total(), 1);
@@ -498,12 +392,7 @@ fn error_flags_come_with_their_character() {
     assert_eq!(uart.try_read(), None);
     assert_eq!(
         uart.line_errors(),
-        LineErrors {
-            overrun: 0,
-            parity: 2,
-            framing: 1,
-            break_condition: 1
-        }
+        LineErrors { overrun: 0, parity: 2, framing: 1, break_condition: 1 }
     );
 }
 
@@ -527,18 +416,10 @@ fn rsr_holds_the_flags_of_the_character_read_until_cleared() {
     let mut uart = initialised(Config::default());
     uart.registers().inject_with_errors(b'p', RxErrors::PARITY);
     uart.registers().inject(b"q");
-    assert_eq!(
-        uart.take_receive_status(),
-        RxErrors::NONE,
-        "not before the character is read"
-    );
+    assert_eq!(uart.take_receive_status(), RxErrors::NONE, "not before the character is read");
     uart.try_read();
     uart.try_read();
-    assert_eq!(
-        uart.take_receive_status(),
-        RxErrors::PARITY,
-        "sticky past the next character"
-    );
+    assert_eq!(uart.take_receive_status(), RxErrors::PARITY, "sticky past the next character");
     assert_eq!(uart.take_receive_status(), RxErrors::NONE);
 }
 
@@ -550,11 +431,7 @@ fn error_interrupts_are_raised_as_damaged_characters_arrive() {
     let raw = uart.raw_interrupts();
     assert!(raw.contains(Interrupts::PARITY | Interrupts::BREAK));
     assert!(!raw.intersects(Interrupts::FRAMING | Interrupts::OVERRUN));
-    assert_eq!(
-        uart.pending_interrupts(),
-        Interrupts::NONE,
-        "masked by init"
-    );
+    assert_eq!(uart.pending_interrupts(), Interrupts::NONE, "masked by init");
     uart.clear_interrupts(Interrupts::ERRORS);
     assert!(!uart.raw_interrupts().intersects(Interrupts::ERRORS));
 }
@@ -571,11 +448,7 @@ fn receive_interrupt_follows_the_fifo_level() {
     assert_eq!(uart.pending_interrupts(), Interrupts::RECEIVE);
     assert!(uart.registers().irq_asserted());
     assert!(uart.try_read().is_some());
-    assert_eq!(
-        uart.pending_interrupts(),
-        Interrupts::NONE,
-        "read below the level"
-    );
+    assert_eq!(uart.pending_interrupts(), Interrupts::NONE, "read below the level");
     assert!(!uart.registers().irq_asserted());
 }
 
@@ -592,10 +465,7 @@ fn receive_timeout_reports_fewer_bytes_than_the_level() {
     uart.read_available(&mut [0; 2]);
     assert!(!uart.registers().irq_asserted());
     uart.registers().line_idle();
-    assert!(
-        !uart.registers().irq_asserted(),
-        "an empty FIFO times nothing out"
-    );
+    assert!(!uart.registers().irq_asserted(), "an empty FIFO times nothing out");
 }
 
 #[test]
@@ -609,31 +479,20 @@ fn the_interrupt_is_a_level_until_cleared_or_serviced() {
         assert!(uart.registers().irq_asserted());
     }
     uart.clear_interrupts(Interrupts::RECEIVE_ALL);
-    assert!(
-        !uart.registers().irq_asserted(),
-        "ICR lowers it, data or not"
-    );
+    assert!(!uart.registers().irq_asserted(), "ICR lowers it, data or not");
     assert_eq!(uart.registers().received_pending(), 20);
     uart.registers().inject(&[0]);
-    assert!(
-        uart.registers().irq_asserted(),
-        "the next character at the level raises it again"
-    );
+    assert!(uart.registers().irq_asserted(), "the next character at the level raises it again");
     uart.read_available(&mut [0; 32]);
     assert!(!uart.registers().irq_asserted());
 }
 
 #[test]
 fn masked_receive_interrupts_do_not_reach_the_line() {
-    let mut uart = initialised(Config {
-        receive_interrupt: false,
-        ..Config::default()
-    });
+    let mut uart = initialised(Config { receive_interrupt: false, ..Config::default() });
     uart.registers().inject(&[0; 20]);
     uart.registers().line_idle();
-    assert!(uart
-        .raw_interrupts()
-        .contains(Interrupts::RECEIVE | Interrupts::RECEIVE_TIMEOUT));
+    assert!(uart.raw_interrupts().contains(Interrupts::RECEIVE | Interrupts::RECEIVE_TIMEOUT));
     assert_eq!(uart.pending_interrupts(), Interrupts::NONE);
     assert!(!uart.registers().irq_asserted());
     uart.set_interrupt_mask(Interrupts::RECEIVE);
@@ -645,26 +504,14 @@ fn masked_receive_interrupts_do_not_reach_the_line() {
 fn transmit_interrupt_fires_passing_down_through_its_level() {
     let mut uart = initialised(Config::default());
     uart.set_interrupt_mask(Interrupts::TRANSMIT);
-    assert!(
-        !uart.registers().irq_asserted(),
-        "an empty FIFO at enable raises nothing"
-    );
-    uart.registers()
-        .set_transmitter(Transmitter::PerFlagRead(0));
+    assert!(!uart.registers().irq_asserted(), "an empty FIFO at enable raises nothing");
+    uart.registers().set_transmitter(Transmitter::PerFlagRead(0));
     assert_eq!(uart.write_blocking(&[b't'; 17], 1), 17);
     assert!(!uart.registers().irq_asserted());
     uart.registers().shift_out(1);
-    assert_eq!(
-        uart.pending_interrupts(),
-        Interrupts::TRANSMIT,
-        "down to 16 of 32"
-    );
+    assert_eq!(uart.pending_interrupts(), Interrupts::TRANSMIT, "down to 16 of 32");
     uart.write_blocking(b"u", 1);
-    assert_eq!(
-        uart.pending_interrupts(),
-        Interrupts::NONE,
-        "written above the level"
-    );
+    assert_eq!(uart.pending_interrupts(), Interrupts::NONE, "written above the level");
     uart.registers().shift_out(2);
     uart.clear_interrupts(Interrupts::TRANSMIT);
     assert!(!uart.registers().irq_asserted());
@@ -677,10 +524,7 @@ fn without_fifos_one_character_fills_the_receiver() {
     sim.write32(reg::CR, reg::CR_UARTEN | reg::CR_TXE | reg::CR_RXE);
     sim.write32(reg::IMSC, reg::INT_RX);
     assert_eq!(sim.inject(b"ab"), 1);
-    assert!(
-        sim.irq_asserted(),
-        "one character raises the receive interrupt"
-    );
+    assert!(sim.irq_asserted(), "one character raises the receive interrupt");
     let fr = sim.read32(reg::FR);
     assert_ne!(fr & reg::FR_RXFF, 0);
     assert_ne!(sim.raw_interrupts() & reg::INT_OE, 0);
@@ -745,11 +589,7 @@ fn embedded_io_round_trip() {
     assert!(uart.write_ready().unwrap());
     uart.write_all(b"ping\r\n").unwrap();
     uart.flush().unwrap();
-    assert_eq!(
-        uart.registers().transmitted(),
-        b"ping\r\n",
-        "no line-ending translation"
-    );
+    assert_eq!(uart.registers().transmitted(), b"ping\r\n", "no line-ending translation");
 
     assert!(!uart.read_ready().unwrap());
     let sent = uart.registers().transmitted().to_vec();
@@ -764,25 +604,15 @@ fn embedded_io_round_trip() {
 #[test]
 fn embedded_io_write_takes_what_the_fifo_is_known_to_hold() {
     let mut uart = initialised_sim(SimPl011::legacy(), Config::default());
-    uart.registers()
-        .set_transmitter(Transmitter::PerFlagRead(0));
+    uart.registers().set_transmitter(Transmitter::PerFlagRead(0));
     let text = [b'w'; 40];
-    assert_eq!(
-        uart.write(&text).unwrap(),
-        LEGACY_FIFO_DEPTH,
-        "an empty FIFO takes 16"
-    );
+    assert_eq!(uart.write(&text).unwrap(), LEGACY_FIFO_DEPTH, "an empty FIFO takes 16");
     assert!(!uart.write_ready().unwrap());
     uart.registers().shift_out(1);
-    assert_eq!(
-        uart.write(&text).unwrap(),
-        1,
-        "a partly full one, one at a time"
-    );
+    assert_eq!(uart.write(&text).unwrap(), 1, "a partly full one, one at a time");
     assert_eq!(uart.write(&[]).unwrap(), 0);
     assert!(!uart.transmitter_idle());
-    uart.registers()
-        .set_transmitter(Transmitter::PerFlagRead(1));
+    uart.registers().set_transmitter(Transmitter::PerFlagRead(1));
     uart.flush().unwrap();
     assert!(uart.transmitter_idle());
     assert_eq!(uart.registers().transmitted().len(), LEGACY_FIFO_DEPTH + 1);

@@ -123,11 +123,7 @@ impl ReceiveTrigger {
 
 impl Default for Config {
     fn default() -> Self {
-        Config {
-            baud: BASE_BAUD,
-            receive_interrupt: true,
-            receive_trigger: ReceiveTrigger::One,
-        }
+        Config { baud: BASE_BAUD, receive_interrupt: true, receive_trigger: ReceiveTrigger::One }
     }
 }
 
@@ -187,10 +183,7 @@ pub struct Uart16550<R: Registers> {
 impl<R: Registers> Uart16550<R> {
     /// Wraps the registers without touching the device; call [`Self::init`] before use.
     pub fn new(regs: R) -> Self {
-        Uart16550 {
-            regs,
-            errors: LineErrors::default(),
-        }
+        Uart16550 { regs, errors: LineErrors::default() }
     }
 
     /// Programs 8N1 at `config.baud` with the FIFOs enabled and cleared.
@@ -210,19 +203,17 @@ impl<R: Registers> Uart16550<R> {
         self.regs.write(reg::LCR, reg::LCR_8N1);
         self.regs.write(
             reg::IIR_FCR,
-            reg::FCR_ENABLE | reg::FCR_CLEAR_RX | reg::FCR_CLEAR_TX | config.receive_trigger.fcr_bits(),
+            reg::FCR_ENABLE
+                | reg::FCR_CLEAR_RX
+                | reg::FCR_CLEAR_TX
+                | config.receive_trigger.fcr_bits(),
         );
-        self.regs
-            .write(reg::MCR, reg::MCR_DTR | reg::MCR_RTS | reg::MCR_OUT2);
+        self.regs.write(reg::MCR, reg::MCR_DTR | reg::MCR_RTS | reg::MCR_OUT2);
         // Errors latched before init belong to whatever ran before us.
         self.regs.read(reg::LSR);
         self.regs.read(reg::MSR);
         self.errors = LineErrors::default();
-        let ier = if config.receive_interrupt {
-            reg::IER_RECEIVED_DATA
-        } else {
-            0
-        };
+        let ier = if config.receive_interrupt { reg::IER_RECEIVED_DATA } else { 0 };
         self.regs.write(reg::IER_DLM, ier);
         Ok(())
     }
@@ -383,10 +374,7 @@ impl<R: Registers> embedded_io::Write for Uart16550<R> {
         while !self.try_write_byte(first) {
             core::hint::spin_loop();
         }
-        let more = rest
-            .iter()
-            .take_while(|&&byte| self.try_write_byte(byte))
-            .count();
+        let more = rest.iter().take_while(|&&byte| self.try_write_byte(byte)).count();
         Ok(1 + more)
     }
 

@@ -178,11 +178,7 @@ impl SimUart {
         } else {
             reg::IIR_NO_INTERRUPT
         };
-        let fifo_bits = if self.fifo_enabled {
-            reg::IIR_FIFOS_ENABLED
-        } else {
-            0
-        };
+        let fifo_bits = if self.fifo_enabled { reg::IIR_FIFOS_ENABLED } else { 0 };
         id | fifo_bits
     }
 

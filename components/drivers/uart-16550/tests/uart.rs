@@ -16,27 +16,14 @@ fn init_programs_115200_8n1_fifos_and_modem_control() {
     assert_eq!(sim.divisor(), 1);
     assert_eq!(sim.line_control(), reg::LCR_8N1, "8N1 with DLAB cleared");
     assert!(sim.fifo_enabled());
-    assert_eq!(
-        sim.modem_control(),
-        reg::MCR_DTR | reg::MCR_RTS | reg::MCR_OUT2
-    );
+    assert_eq!(sim.modem_control(), reg::MCR_DTR | reg::MCR_RTS | reg::MCR_OUT2);
     assert_eq!(sim.interrupt_enable(), reg::IER_RECEIVED_DATA);
 }
 
 #[test]
 fn init_programs_the_divisor_for_slower_rates() {
-    for (baud, divisor) in [
-        (57_600, 2),
-        (38_400, 3),
-        (9_600, 12),
-        (300, 384),
-        (50, 2304),
-    ] {
-        let mut uart = initialised(Config {
-            baud,
-            receive_interrupt: false,
-            ..Config::default()
-        });
+    for (baud, divisor) in [(57_600, 2), (38_400, 3), (9_600, 12), (300, 384), (50, 2304)] {
+        let mut uart = initialised(Config { baud, receive_interrupt: false, ..Config::default() });
         assert_eq!(uart.registers().divisor(), divisor, "baud {baud}");
         assert_eq!(uart.registers().interrupt_enable(), 0);
     }
@@ -59,12 +46,7 @@ fn init_works_when_a_previous_owner_left_dlab_set() {
     sim.write(reg::LCR, reg::LCR_DLAB);
     sim.write(reg::IER_DLM, 0x12);
     let mut uart = Uart16550::new(sim);
-    uart.init(&Config {
-        baud: 9_600,
-        receive_interrupt: true,
-        ..Config::default()
-    })
-    .unwrap();
+    uart.init(&Config { baud: 9_600, receive_interrupt: true, ..Config::default() }).unwrap();
     let sim = uart.registers();
     assert_eq!(sim.divisor(), 12);
     assert_eq!(sim.line_control(), reg::LCR_8N1);
@@ -76,11 +58,7 @@ fn bad_baud_is_rejected_without_touching_the_device() {
     for baud in [0, 7, 100_000, 115_201, 230_400] {
         let mut uart = Uart16550::new(SimUart::new());
         assert_eq!(
-            uart.init(&Config {
-                baud,
-                receive_interrupt: true,
-                ..Config::default()
-            }),
+            uart.init(&Config { baud, receive_interrupt: true, ..Config::default() }),
             Err(InitError::BadBaud { baud })
         );
         assert_eq!(uart.registers().divisor(), 0);
@@ -147,26 +125,13 @@ fn fifo_overrun_is_counted() {
 #[test]
 fn injected_line_errors_are_counted_once_each() {
     let mut uart = initialised(Config::default());
-    uart.registers()
-        .inject_line_error(reg::LSR_PARITY | reg::LSR_FRAMING);
+    uart.registers().inject_line_error(reg::LSR_PARITY | reg::LSR_FRAMING);
     uart.registers().inject(b"?");
     uart.read_available(&mut [0; 4]);
     uart.registers().inject_line_error(reg::LSR_BREAK);
     let errors = uart.line_errors();
-    assert_eq!(
-        errors,
-        LineErrors {
-            overrun: 0,
-            parity: 1,
-            framing: 1,
-            break_interrupt: 1
-        }
-    );
-    assert_eq!(
-        uart.line_errors(),
-        errors,
-        "reading again does not count again"
-    );
+    assert_eq!(errors, LineErrors { overrun: 0, parity: 1, framing: 1, break_interrupt: 1 });
+    assert_eq!(uart.line_errors(), errors, "reading again does not count again");
 }
 
 #[test]
@@ -188,21 +153,14 @@ fn irq_line_needs_out2() {
     let mcr = uart.registers().modem_control();
     uart.registers().write(reg::MCR, mcr & !reg::MCR_OUT2);
     uart.registers().inject(b"k");
-    assert_eq!(
-        uart.pending_interrupt(),
-        Some(Interrupt::ReceivedData),
-        "still pending in IIR"
-    );
+    assert_eq!(uart.pending_interrupt(), Some(Interrupt::ReceivedData), "still pending in IIR");
     assert!(!uart.registers().irq_asserted(), "but gated off the bus");
 }
 
 #[test]
 fn no_receive_interrupt_when_not_enabled() {
-    let mut uart = initialised(Config {
-        baud: 115_200,
-        receive_interrupt: false,
-        ..Config::default()
-    });
+    let mut uart =
+        initialised(Config { baud: 115_200, receive_interrupt: false, ..Config::default() });
     uart.registers().inject(b"k");
     assert_eq!(uart.pending_interrupt(), None);
     assert!(!uart.registers().irq_asserted());
@@ -216,10 +174,7 @@ fn interrupt_priority_line_status_over_data_over_thre_over_modem() {
     );
     uart.registers().set_modem_status(0x01);
     uart.registers().inject(&[0; FIFO_DEPTH + 1]);
-    assert_eq!(
-        uart.pending_interrupt(),
-        Some(Interrupt::ReceiverLineStatus)
-    );
+    assert_eq!(uart.pending_interrupt(), Some(Interrupt::ReceiverLineStatus));
     // Counting the overrun reads LSR, which clears the line-status interrupt.
     assert_eq!(uart.line_errors().overrun, 1);
     assert_eq!(uart.pending_interrupt(), Some(Interrupt::ReceivedData));
@@ -275,11 +230,7 @@ fn every_iir_encoding_decodes() {
         (0xff, None),
     ];
     for (iir, expected) in cases {
-        assert_eq!(
-            Uart16550::new(FixedIir(iir)).pending_interrupt(),
-            expected,
-            "IIR {iir:#04x}"
-        );
+        assert_eq!(Uart16550::new(FixedIir(iir)).pending_interrupt(), expected, "IIR {iir:#04x}");
     }
 }
 
@@ -289,11 +240,7 @@ fn embedded_io_round_trip() {
     assert!(uart.write_ready().unwrap());
     uart.write_all(b"ping\r\n").unwrap();
     uart.flush().unwrap();
-    assert_eq!(
-        uart.registers().transmitted(),
-        b"ping\r\n",
-        "no line-ending translation"
-    );
+    assert_eq!(uart.registers().transmitted(), b"ping\r\n", "no line-ending translation");
 
     assert!(!uart.read_ready().unwrap());
     let sent = uart.registers().transmitted().to_vec();

@@ -1,0 +1,69 @@
+//! Lowering `[console]` (a log ring from every component and the root task
+//! to the console component, all on one reserved channel) and `control`.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use system_description::*;
+use system_manifest::layout::{self, console, control};
+use system_manifest::*;
+
+fn manifest() -> SystemManifest {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valid/console.toml");
+    let desc = SystemDescription::load(&path).unwrap_or_else(|r| panic!("{}", render(&r)));
+    desc.manifest().clone()
+}
+
+#[test]
+fn every_component_and_the_root_task_log_to_the_console() {
+    let m = manifest();
+    let console_index = m.console.as_ref().expect("a console").component as usize;
+    assert_eq!(m.components[console_index].name, "console");
+    let console_cfg = config(&m.components[console_index]);
+    for c in &m.components {
+        let cfg = config(c);
+        let ring = format!("{}{}", console::LOG_RING_PREFIX, c.name);
+        assert_eq!(cfg.log_ring.as_deref(), Some(ring.as_str()), "{} logs to its ring", c.name);
+        let producer =
+            cfg.rings.iter().find(|r| r.name == ring && r.role == RingRole::Producer).unwrap();
+        assert_eq!(producer.channel, console::LOG_CHANNEL);
+        let signal = cfg.channels.iter().find(|ch| ch.id == console::LOG_CHANNEL).unwrap();
+        assert_eq!(signal.peer, "console");
+        let consumer =
+            console_cfg.rings.iter().find(|r| r.name == ring && r.role == RingRole::Consumer);
+        assert!(consumer.is_some(), "the console consumes {ring}");
+    }
+    // The root task's ring: a region the console consumes, no producer component.
+    let root = &m.regions[m.console.as_ref().unwrap().root_ring_region as usize];
+    assert_eq!(root.name, console::ROOT_LOG_RING);
+    assert!(console_cfg
+        .rings
+        .iter()
+        .any(|r| r.name == console::ROOT_LOG_RING && r.role == RingRole::Consumer));
+    // One signal capability per producer; the console holds none per log ring.
+    let console_grants = &m.components[console_index].grants;
+    assert_eq!(console_grants.len(), 1, "only its own log signal: {console_grants:?}");
+}
+
+#[test]
+fn control_grants_a_call_to_the_root_task_on_the_reserved_channel() {
+    let m = manifest();
+    let shell = m.components.iter().find(|c| c.name == "shell").unwrap();
+    let cfg = config(shell);
+    let slot = cfg.control_slot.expect("a control slot");
+    assert!(shell.grants.iter().any(|g| g.slot == slot && g.cap == GrantedCap::Control));
+    let end = cfg.channels.iter().find(|ch| ch.id == control::CHANNEL).unwrap();
+    assert_eq!(end.peer, control::PEER);
+    assert_eq!(end.kind, ChannelEndKind::Caller { slot });
+    let worker = m.components.iter().find(|c| c.name == "worker").unwrap();
+    assert_eq!(config(worker).control_slot, None);
+    assert!(!worker.grants.iter().any(|g| g.cap == GrantedCap::Control));
+}
+
+#[test]
+fn reserved_ids_are_at_the_top_of_the_range() {
+    assert_eq!(console::LOG_CHANNEL, layout::MAX_CHANNELS - 1);
+    assert_eq!(control::CHANNEL, layout::MAX_CHANNELS - 2);
+}
