@@ -7,6 +7,7 @@
 //! compiler cannot drop the work, and the three builds can be checked to
 //! compute the same thing.
 #![no_std]
+#![forbid(unsafe_code)]
 
 /// Bytes the byte-oriented kernels (CRC-32, FNV-1a, SHA-256) hash per run.
 pub const DATA_BYTES: usize = 4096;

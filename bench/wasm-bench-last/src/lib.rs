@@ -3,6 +3,7 @@
 //! initialised and gone to wait for events. It reports the time since
 //! boot and exits, which ends the system.
 #![no_std]
+#![forbid(unsafe_code)]
 
 use sel4_wasm_sdk::{self as sdk, Handler};
 

@@ -3,6 +3,7 @@
 //! (`ring_recv`) or, once the driver asks for it, a bufferful per host call
 //! (`ring_recv_batch`). Without that ring (the scale systems) it only waits.
 #![no_std]
+#![forbid(unsafe_code)]
 
 use sel4_wasm_sdk::{self as sdk, Batch, Channel, Handler, Reply, RingConsumer};
 

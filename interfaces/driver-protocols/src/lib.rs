@@ -1,5 +1,6 @@
 //! Protocols of the driver services, shared by drivers and their clients.
 #![no_std]
+#![forbid(unsafe_code)]
 
 /// The timer service (`wasm-timer-hpet`).
 ///

@@ -4,6 +4,7 @@
 //! the synthetic Ethernet frames of `wasm-frame-source` and
 //! `wasm-packet-filter`.
 #![no_std]
+#![forbid(unsafe_code)]
 
 /// The calculator: requests are two little-endian `u64`s, replies one.
 /// The operations are numbered as the native calculator's.

@@ -10,6 +10,7 @@
 //! talking (CSpace slots, address-space layout, badge encoding) is in
 //! [`layout`].
 #![no_std]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 

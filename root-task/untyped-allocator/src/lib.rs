@@ -36,6 +36,7 @@
 //! them, and a later device plan in such an untyped would land at the
 //! wrong address. The root task treats any failed retype as fatal.
 #![no_std]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 

@@ -13,6 +13,7 @@
 //! up to a multiple of 8 with zero padding. So a Wasm component and a native
 //! one that reads `get_mr(0)`, `get_mr(1)` speak the same protocol.
 #![no_std]
+#![forbid(unsafe_code)]
 
 /// The import module of every host function; the suffix is the ABI version.
 pub const MODULE: &str = "sel4_wasm_v1";

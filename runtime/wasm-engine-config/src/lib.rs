@@ -6,6 +6,7 @@
 //! precompiler and the runtime both call [`configure`], so the settings that
 //! must match do match.
 #![no_std]
+#![forbid(unsafe_code)]
 
 /// Most native stack Wasm code may use (the Wasm PD's stack is larger).
 pub const MAX_WASM_STACK: usize = 256 * 1024;

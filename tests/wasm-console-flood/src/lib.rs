@@ -2,6 +2,7 @@
 //! that makes the fault-test serial driver crash while writing it. Then
 //! exits 0. The test checks that every line reaches the terminal.
 #![no_std]
+#![forbid(unsafe_code)]
 
 use sel4_wasm_sdk::{self as sdk, Handler};
 

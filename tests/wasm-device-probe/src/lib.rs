@@ -5,6 +5,7 @@
 //! device access it was not granted (an IO port outside its range, a device
 //! window it does not have): the runtime must refuse both.
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 use sel4_wasm_sdk::{self as sdk, Channel, DeviceWindow, Handler, IoPorts, Irq};
 

@@ -1,6 +1,7 @@
 //! Never returns from `init`: computes for ever, so the runtime must stop
 //! it when it runs out of fuel.
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 use core::hint::black_box;
 

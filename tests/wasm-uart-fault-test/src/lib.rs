@@ -9,6 +9,7 @@
 //! the PL011. (One module cannot drive both: importing the IO-port and the
 //! device-memory functions would need both grants.)
 #![no_std]
+#![forbid(unsafe_code)]
 
 use sel4_wasm_sdk::{self as sdk, Channel, Handler};
 use wasm_serial::{write_text, SerialDriver, SerialPort};

@@ -2,6 +2,7 @@
 //! `device_memory` window) with the injected crash of
 //! `wasm-uart-fault-test`, for the crash-and-restart test on aarch64.
 #![no_std]
+#![forbid(unsafe_code)]
 
 use sel4_wasm_sdk::{self as sdk, DeviceWindow};
 use wasm_uart_fault_test::FaultyDriver;

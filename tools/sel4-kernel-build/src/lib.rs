@@ -6,6 +6,7 @@
 //! apply `board/kernel-patches/*.patch` → write the board's configuration into
 //! the copy's `autoconf.h` → `make`. Every step is skipped when its inputs did
 //! not change, so a second build does nothing.
+#![forbid(unsafe_code)]
 
 mod autoconf;
 mod board;

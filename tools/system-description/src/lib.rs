@@ -30,6 +30,7 @@
 //! in `FORMAT.md` beside this crate's `Cargo.toml`).
 //!
 #![doc = include_str!("../FORMAT.md")]
+#![forbid(unsafe_code)]
 
 mod diag;
 mod elf;

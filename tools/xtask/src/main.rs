@@ -8,6 +8,7 @@
 //!   emulator can boot, a check of their image).
 //! - `bench`: boots the benchmark systems (bench/systems/) with deterministic
 //!   instruction counting and prints, writes and draws the figures.
+#![forbid(unsafe_code)]
 
 mod bench;
 mod board_image;

@@ -17,6 +17,7 @@
 //! Each UART's driver implements [`SerialPort`] (program, send, receive,
 //! clear its interrupt) and exports a [`SerialDriver`] over it.
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 use sel4_wasm_sdk::{Channel, Handler, Irq, RingConsumer, RingProducer};
 

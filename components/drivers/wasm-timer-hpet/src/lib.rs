@@ -15,6 +15,7 @@
 //! passes. One comparator serves everyone: it is armed for the earliest
 //! deadline, and a deadline already passed is handled without waiting.
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 use driver_protocols::timer::{reply, request, MAX_TIMEOUT_NS};
 use hpet::{Deadlines, Hpet, Registers, Route};

@@ -16,6 +16,7 @@
 //! message its predecessor had not finished: no line is lost, and the line
 //! being written when the driver died may appear twice (cut, then whole).
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 use core::ops::{Deref, DerefMut};
 

@@ -30,6 +30,7 @@
 //! message its predecessor had not finished: no line is lost, and the line
 //! being written when the driver died may appear twice (cut, then whole).
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 use pl011::{reg, BaudRate, Config, FifoLevel, Interrupts, Pl011, Registers, QEMU_VIRT_UARTCLK_HZ};
 use sel4_wasm_sdk::{self as sdk, DeviceWindow};

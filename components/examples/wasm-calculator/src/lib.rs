@@ -2,6 +2,7 @@
 //! `wasm_example_protocols::calculator`), like the native `example-server`,
 //! plus ECHO.
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 use sel4_wasm_sdk::{self as sdk, Channel, Handler, Reply};
 use wasm_example_protocols::calculator::{self, status};

@@ -2,6 +2,7 @@
 //! (peer `kv`): makes protected calls, checks the answers, logs them, and
 //! exits 0, or 1 if any answer was wrong.
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 use core::fmt::Debug;
 

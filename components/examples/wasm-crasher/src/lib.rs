@@ -1,6 +1,7 @@
 //! Traps on purpose in `init` by executing `unreachable`: the runtime
 //! reports the trap and the supervisor applies the restart policy.
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 use sel4_wasm_sdk::{self as sdk, Handler};
 

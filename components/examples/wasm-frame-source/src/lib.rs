@@ -2,6 +2,7 @@
 //! UDP to port 53, ARP and TCP: `wasm_example_protocols::frames::mixed`),
 //! publishing in batches, then exits.
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 use sel4_wasm_sdk::{self as sdk, Error, Handler, RingProducer};
 use wasm_example_protocols::frames;

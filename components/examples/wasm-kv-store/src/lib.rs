@@ -1,6 +1,7 @@
 //! A key-value store service as a Wasm component: string keys and values
 //! kept in a `BTreeMap` (see `wasm_example_protocols::kv`).
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 

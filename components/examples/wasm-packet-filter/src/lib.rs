@@ -2,6 +2,7 @@
 //! `rx` ([`INPUT`]), drops those a rule rejects, and forwards the rest to ring `tx` ([`OUTPUT`]),
 //! publishing once per batch. Counts frames per rule and logs the counters.
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 use sel4_wasm_sdk::{self as sdk, Channel, Error, Handler, RingConsumer, RingProducer};
 use wasm_example_protocols::frames::{ETHERNET_HEADER, ETHERTYPE_IPV4, IP_PROTOCOL_UDP};

@@ -4,6 +4,7 @@
 //! and a cancelled timeout that must not fire. Exits 0 if every timeout
 //! woke no earlier than its deadline and at most [`TOLERANCE_NS`] after it.
 #![no_std]
+#![forbid(unsafe_code)]
 
 use embedded_hal::delay::DelayNs;
 use sel4_wasm_sdk::hal::{Delay, Timer};

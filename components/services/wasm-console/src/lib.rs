@@ -12,6 +12,7 @@
 //! with the sender's line still in hand, so nothing it has taken is lost;
 //! senders whose own rings then fill drop lines and count them.
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 

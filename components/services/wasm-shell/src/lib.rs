@@ -10,6 +10,7 @@
 //! - `restart NAME`: restarts a component now;
 //! - `help`.
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 

@@ -2,6 +2,7 @@
 //! timeout and report a failure.
 #![no_std]
 #![no_main]
+#![forbid(unsafe_code)]
 
 use sel4_root_task::{init_caps, sel4};
 

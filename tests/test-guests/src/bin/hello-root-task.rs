@@ -6,6 +6,7 @@
 //! task does.
 #![no_std]
 #![no_main]
+#![forbid(unsafe_code)]
 
 use sel4_root_task::sel4::{self, cap, ObjectBlueprint};
 use sel4_root_task::{init_caps, BootInfo};

@@ -2,6 +2,7 @@
 //! failure and show this message.
 #![no_std]
 #![no_main]
+#![forbid(unsafe_code)]
 
 sel4_root_task::main!(main);
 
