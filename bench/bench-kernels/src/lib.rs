@@ -253,8 +253,8 @@ mod tests {
     fn matmul_identity() {
         let mut a = [0u32; N * N];
         let mut id = [0u32; N * N];
-        for i in 0..N * N {
-            a[i] = i as u32;
+        for (i, a) in a.iter_mut().enumerate() {
+            *a = i as u32;
         }
         for i in 0..N {
             id[i * N + i] = 1;

@@ -6,8 +6,8 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 use crate::sys::constants::{seL4_MsgExtraCapBits, seL4_MsgMaxLength};
 use crate::Word;
 
-pub const MSG_MAX_LENGTH: usize = seL4_MsgMaxLength as usize;
-pub const MSG_MAX_EXTRA_CAPS: usize = (1 << seL4_MsgExtraCapBits as usize) - 1;
+pub const MSG_MAX_LENGTH: usize = seL4_MsgMaxLength;
+pub const MSG_MAX_EXTRA_CAPS: usize = (1 << seL4_MsgExtraCapBits) - 1;
 
 /// Layout of the kernel's `seL4_IPCBuffer`.
 #[repr(C)]

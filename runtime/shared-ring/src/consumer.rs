@@ -41,7 +41,9 @@ impl<'a> Consumer<'a> {
     /// that no other `Consumer` uses at the same time.
     #[cfg(not(loom))]
     pub unsafe fn new(base: *mut u8, geometry: RingGeometry) -> Result<Self, GeometryError> {
-        let (ctrl, slots) = crate::split_region(base)?;
+        // SAFETY: forwarded from the caller (the region is at least the
+        // control block's size, mapped and valid for `'a`).
+        let (ctrl, slots) = unsafe { crate::split_region(base)? };
         // SAFETY: forwarded from the caller.
         unsafe { Self::from_parts(ctrl, slots, geometry) }
     }

@@ -107,7 +107,7 @@ impl Platform {
         if !self.ram.iter().any(|r| r.start <= self.phys_base && self.phys_base < r.end) {
             bail!("[platform] phys-base {:#x} is not in any ram region", self.phys_base);
         }
-        if self.phys_base % LARGE_PAGE != 0 {
+        if !self.phys_base.is_multiple_of(LARGE_PAGE) {
             bail!("[platform] phys-base {:#x} must be 2 MiB aligned: the kernel maps its window from there in 2 MiB pages", self.phys_base);
         }
         // seL4 5.0 turns every RAM region into kernel-window addresses

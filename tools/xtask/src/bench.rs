@@ -153,14 +153,7 @@ fn parse_log(console: &str, passed: bool) -> BootLog {
 
 /// Builds `system` and boots it once with icount; the console.
 fn boot(args: &BenchArgs, system: &str, run: usize) -> Result<BootLog> {
-    let build = BuildArgs {
-        board: args.board.clone(),
-        kernel_profile: "debug".into(),
-        system: system.into(),
-        debug_root_task: false,
-        interactive: false,
-        program: None,
-    };
+    let build = BuildArgs { system: system.into(), ..BuildArgs::for_board(&args.board) };
     let images = image::build(&build, image::ROOT_TASK)?;
     let name = Path::new(system).file_stem().and_then(|s| s.to_str()).unwrap_or("system");
     let log_file = workspace_root().join("target/bench").join(format!("{name}-{run}.log"));

@@ -273,14 +273,7 @@ pub fn verify(images: &Images) -> Result<Vec<String>> {
 /// verifies it. Prints what was verified and how long it took.
 pub fn check(board: &str) -> Result<()> {
     let started = Instant::now();
-    let args = BuildArgs {
-        board: board.to_string(),
-        kernel_profile: "debug".into(),
-        system: crate::system::DEFAULT_SYSTEM.into(),
-        debug_root_task: false,
-        interactive: false,
-        program: None,
-    };
+    let args = BuildArgs::for_board(board);
     let target = workspace_root().join("target/image-check");
     let images = image::build_in(&args, CHECK_PROGRAM, &target)?;
     for line in verify(&images)? {

@@ -245,16 +245,15 @@ pub fn build_in(args: &BuildArgs, program: Program, target: &Path) -> Result<Ima
     })
 }
 
-/// Builds the board's ELF loader around the kernel and the root task, and
-/// writes it to `<target>/images/<board>/<board>.elf` (and `.bin`, the raw
-/// binary, when the board asks for one). Returns the two paths.
-fn build_loader(
+/// A cargo command for the board's loader: the variables its build script
+/// reads (the kernel and root task it carries, where it is linked, the
+/// console UART and RAM of the board).
+pub fn cargo_for_loader(
     board: &Board,
     config: &LoaderConfig,
     kernel: &Kernel,
     root_task: &Path,
-    target: &Path,
-) -> Result<(PathBuf, Option<PathBuf>)> {
+) -> Result<Command> {
     let platform = board.platform.as_ref().with_context(|| {
         format!(
             "board `{}` has a [loader] but no [platform] describing its RAM and console",
@@ -267,16 +266,31 @@ fn build_loader(
         )?;
     let ram: Vec<String> =
         platform.ram.iter().map(|r| format!("{:#x}..{:#x}", r.start, r.end)).collect();
-    if !rust_target_installed(&config.target) {
-        bail!("the Rust target {} is not installed; run `cargo xtask setup` (or `rustup target add {}`)", config.target, config.target);
-    }
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo
         .current_dir(workspace_root())
         .env("SEL4_KERNEL_ELF", &kernel.elf)
         .env("SEL4_ROOT_TASK_ELF", root_task)
         .env("SEL4_LOADER_ADDRESS", format!("{:#x}", config.address))
         .env("SEL4_LOADER_UART", format!("{:#x}", uart.paddr))
-        .env("SEL4_LOADER_RAM", ram.join(","))
+        .env("SEL4_LOADER_RAM", ram.join(","));
+    Ok(cargo)
+}
+
+/// Builds the board's ELF loader around the kernel and the root task, and
+/// writes it to `<target>/images/<board>/<board>.elf` (and `.bin`, the raw
+/// binary, when the board asks for one). Returns the two paths.
+fn build_loader(
+    board: &Board,
+    config: &LoaderConfig,
+    kernel: &Kernel,
+    root_task: &Path,
+    target: &Path,
+) -> Result<(PathBuf, Option<PathBuf>)> {
+    if !rust_target_installed(&config.target) {
+        bail!("the Rust target {} is not installed; run `cargo xtask setup` (or `rustup target add {}`)", config.target, config.target);
+    }
+    let status = cargo_for_loader(board, config, kernel, root_task)?
         .env("CARGO_TARGET_DIR", target)
         .args([
             "build",

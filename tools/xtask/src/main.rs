@@ -14,6 +14,7 @@ mod bench;
 mod board_image;
 mod boot_tests;
 mod image;
+mod lint;
 mod packages;
 mod setup;
 mod system;
@@ -52,7 +53,14 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         timeout: u64,
     },
-    /// Run the host tests, then the QEMU boot tests.
+    /// Check formatting and run clippy (warnings are errors) for every
+    /// target the build uses: host, Wasm and each emulated board's.
+    Lint {
+        /// Only this board's target (default: every board `test` boots).
+        #[arg(long)]
+        board: Option<String>,
+    },
+    /// Run the host tests and the lints, then the QEMU boot tests.
     Test {
         /// Only the host tests.
         #[arg(long, conflicts_with = "qemu_only")]
@@ -99,6 +107,20 @@ pub struct BuildArgs {
 }
 
 impl BuildArgs {
+    /// What `cargo xtask build --board BOARD` builds: the debug kernel (tests
+    /// and benchmarks read its console), the default system, an optimised
+    /// root task.
+    pub fn for_board(board: &str) -> BuildArgs {
+        BuildArgs {
+            board: board.to_string(),
+            kernel_profile: "debug".into(),
+            system: system::DEFAULT_SYSTEM.into(),
+            debug_root_task: false,
+            interactive: false,
+            program: None,
+        }
+    }
+
     /// The root task program these arguments ask for.
     pub fn program(&self) -> Result<image::Program> {
         let Some(spec) = &self.program else { return Ok(image::ROOT_TASK) };
@@ -133,11 +155,17 @@ fn main() -> ExitCode {
         }),
         Command::Run { build, timeout } => run(&build, Duration::from_secs(timeout)),
         Command::Test { host_only, qemu_only, board, filter } => {
-            let boards = match board {
-                Some(board) => vec![board],
-                None => boot_tests::TEST_BOARDS.iter().map(|b| b.to_string()).collect(),
-            };
+            let boards = board.map_or_else(boot_tests::test_boards, |b| vec![b]);
             boot_tests::run_all(!qemu_only, !host_only, &boards, filter.as_deref())
+        }
+        Command::Lint { board } => {
+            let boards = board.map_or_else(boot_tests::test_boards, |b| vec![b]);
+            crate::setup::ensure().and_then(|()| lint::run(&boards)).map(|steps| {
+                for step in &steps {
+                    println!("lint {} ... {}", step.name, if step.passed { "ok" } else { "FAILED" });
+                }
+                steps.iter().all(|s| s.passed)
+            })
         }
         Command::Bench(args) => bench::run(&args),
     };

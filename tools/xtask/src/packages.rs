@@ -56,3 +56,49 @@ impl ComponentPackages {
         Ok(packages)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every program and Wasm crate the repository's systems name is found
+    /// through the marker (a crate that lost its marker, or a system naming
+    /// a crate that is not a component, fails here, not at build time).
+    #[test]
+    fn every_component_a_system_names_is_marked() {
+        let packages = ComponentPackages::load().unwrap();
+        assert!(packages.programs.contains_key("wasm-runtime"), "{:?}", packages.programs);
+        assert!(packages.wasm.contains("wasm-calculator"), "{:?}", packages.wasm);
+        // Libraries are not components.
+        assert!(!packages.wasm.contains("sel4-wasm-sdk") && !packages.wasm.contains("wasm-serial"));
+        let root = workspace_root();
+        let mut checked = 0;
+        for file in crate::boot_tests::system_files(&root).unwrap() {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let value: toml::Value = toml::from_str(&text).unwrap();
+            let components = value.get("component").and_then(|c| c.as_array()).cloned();
+            for component in components.unwrap_or_default() {
+                // Per-board sections may name other programs and crates.
+                let mut tables = vec![component.clone()];
+                if let Some(boards) = component.get("board").and_then(|b| b.as_table()) {
+                    tables.extend(boards.values().cloned());
+                }
+                for table in tables {
+                    if let Some(program) = table.get("program").and_then(|p| p.as_str()) {
+                        assert!(
+                            packages.programs.contains_key(program),
+                            "{}: {program}",
+                            file.display()
+                        );
+                        checked += 1;
+                    }
+                    if let Some(wasm) = table.get("wasm").and_then(|w| w.as_str()) {
+                        assert!(packages.wasm.contains(wasm), "{}: {wasm}", file.display());
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 50, "only {checked} programs and crates checked");
+    }
+}

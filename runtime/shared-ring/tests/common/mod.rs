@@ -100,6 +100,7 @@ impl Drop for GuardedRegion {
 // SAFETY: the region is plain memory; the tests share it between threads only
 // through the ring ends (which synchronise) or when no other thread runs.
 unsafe impl Send for GuardedRegion {}
+// SAFETY: as for `Send`: every shared access goes through the ring ends.
 unsafe impl Sync for GuardedRegion {}
 
 /// Proptest case count: the default, or a handful under Miri (which is

@@ -5,6 +5,7 @@
 //! - `write-text`: writes to its own code (W^X),
 //! - `bad-syscall`: makes a syscall the kernel does not know,
 //! - `panics`: panics (the runtime turns a panic into a fault).
+//!
 //! Each attempt must fault; the supervisor reports the fault.
 #![no_std]
 #![no_main]
@@ -50,7 +51,7 @@ fn init() -> Never {
             log::error!("the kernel accepted syscall -99");
         }
         "panics" => {
-            let limit: Option<u32> = None;
+            let limit: Option<u32> = core::hint::black_box(None);
             log::info!("about to unwrap None");
             let _ = limit.expect("a deliberate panic");
         }

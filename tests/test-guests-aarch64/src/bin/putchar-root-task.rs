@@ -42,6 +42,8 @@ _start:
 );
 
 fn put_char(c: u8) {
+    // SAFETY: seL4_DebugPutChar (x7 = its syscall number) prints x0's low
+    // byte; the kernel clobbers at most x0..x6 and touches no user memory.
     unsafe {
         asm!(
             "svc #0",
@@ -70,10 +72,15 @@ fn put_hex(value: u64) {
 
 fn exit(code: u64) -> ! {
     let block = [ADP_STOPPED_APPLICATION_EXIT, code];
+    // SAFETY: the semihosting SYS_EXIT call only reads the two-word block at
+    // x1 (alive across the call) and ends QEMU.
     unsafe {
         asm!("hlt #0xf000", in("x0") SEMIHOSTING_SYS_EXIT, in("x1") block.as_ptr(), options(nostack));
     }
-    loop {}
+    // Without semihosting the call returns: stop here.
+    loop {
+        core::hint::spin_loop();
+    }
 }
 
 #[no_mangle]

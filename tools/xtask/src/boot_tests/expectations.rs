@@ -117,25 +117,42 @@ enum OneOrMore {
 /// The architectures boot tests know (`arch = [...]`, per-arch lines).
 const ARCHES: &[&str] = &["x86_64", "aarch64"];
 
+/// The folders holding the repository's system descriptions.
+#[cfg(test)]
+pub const SYSTEM_DIRS: &[&str] = &["systems", "tests/systems", "bench/systems"];
+
 /// Every `*.expect.toml` under the expectation folders, sorted by path.
 pub fn files(root: &Path) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     for dir in EXPECTATION_DIRS {
-        collect(&root.join(dir), &mut found)?;
+        collect(&root.join(dir), &|p| p.ends_with(".expect.toml"), &mut found)?;
     }
     found.sort();
     Ok(found)
 }
 
-fn collect(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
+/// Every system description of the repository (`*.toml` in the system
+/// folders, expectations left out), sorted by path.
+#[cfg(test)]
+pub fn system_files(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let is_system = |p: &str| p.ends_with(".toml") && !p.ends_with(".expect.toml");
+    for dir in SYSTEM_DIRS {
+        collect(&root.join(dir), &is_system, &mut found)?;
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn collect(dir: &Path, wanted: &dyn Fn(&str) -> bool, found: &mut Vec<PathBuf>) -> Result<()> {
     if !dir.is_dir() {
         return Ok(());
     }
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
         if path.is_dir() {
-            collect(&path, found)?;
-        } else if path.to_str().is_some_and(|p| p.ends_with(".expect.toml")) {
+            collect(&path, wanted, found)?;
+        } else if path.to_str().is_some_and(wanted) {
             found.push(path);
         }
     }

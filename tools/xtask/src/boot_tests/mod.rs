@@ -12,6 +12,8 @@ use std::process::Command;
 use anyhow::{Context, Result};
 use qemu_runner::{Failure, Outcome, Verdict};
 
+#[cfg(test)]
+pub use expectations::system_files;
 pub use expectations::{BootTest, Expect};
 
 use crate::image;
@@ -27,6 +29,11 @@ fn boot_tests_for(board: &str) -> Result<Vec<BootTest>> {
 /// first). A board without an emulator (no `[qemu]`, e.g. `hikey`) is not
 /// booted: its image is built and checked instead (`board_image::check`).
 pub const TEST_BOARDS: &[&str] = &["qemu-x86_64", "qemu-aarch64-virt", "hikey"];
+
+/// [`TEST_BOARDS`], owned.
+pub fn test_boards() -> Vec<String> {
+    TEST_BOARDS.iter().map(|b| b.to_string()).collect()
+}
 
 pub fn run_all(host: bool, qemu: bool, boards: &[String], filter: Option<&str>) -> Result<bool> {
     let board = boards.first().map_or("qemu-x86_64", |b| b.as_str());
@@ -47,6 +54,13 @@ pub fn run_all(host: bool, qemu: bool, boards: &[String], filter: Option<&str>) 
         } else {
             failed.push("host tests (cargo test)".to_string());
         }
+        // Formatting and clippy (-D warnings) for every target of the boards.
+        for step in crate::lint::run(boards)? {
+            match step.passed {
+                true => passed += 1,
+                false => failed.push(format!("lint: {}", step.name)),
+            }
+        }
         // The ring's signalling protocol under the loom model checker (its
         // own build: loom replaces the atomics).
         println!("== ring protocol under loom (cargo test -p shared-ring --test loom, --cfg loom)");
@@ -66,7 +80,7 @@ pub fn run_all(host: bool, qemu: bool, boards: &[String], filter: Option<&str>) 
         // against the ABI of the board's kernel.
         // The crate's architecture code is chosen by target_arch, so its
         // tests run on the host only for a board of the host's architecture.
-        let (board_desc, kernel) = image::kernel(&debug_build_args(board))?;
+        let (board_desc, kernel) = image::kernel(&BuildArgs::for_board(board))?;
         if board_desc.kernel.sel4_arch != std::env::consts::ARCH {
             println!(
                 "== sel4 crate unit tests skipped: board {board} is {}, the host is {}",
@@ -136,7 +150,7 @@ pub fn run_all(host: bool, qemu: bool, boards: &[String], filter: Option<&str>) 
 }
 
 fn run_boot_test(test: &BootTest, board: &str) -> Result<bool> {
-    let mut args = debug_build_args(board);
+    let mut args = BuildArgs::for_board(board);
     args.system = test.system.clone();
     args.kernel_profile = test.kernel_profile.clone();
     args.interactive = test.interactive;
@@ -185,18 +199,6 @@ fn judge(expect: &Expect, outcome: &Outcome) -> bool {
                 && qemu_runner::missing_in_order(&outcome.console, lines).is_empty()
         }
         _ => false,
-    }
-}
-
-/// Boot tests run the debug kernel: they read its console.
-fn debug_build_args(board: &str) -> BuildArgs {
-    BuildArgs {
-        board: board.to_string(),
-        kernel_profile: "debug".into(),
-        system: crate::system::DEFAULT_SYSTEM.into(),
-        debug_root_task: false,
-        interactive: false,
-        program: None,
     }
 }
 
