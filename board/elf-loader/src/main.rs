@@ -98,6 +98,8 @@ fn align_up(x: u64, to: u64) -> u64 {
 /// `dest .. dest + memsz` is RAM nothing else uses.
 unsafe fn place(dest: u64, bytes: &[u8], memsz: u64) {
     let dest = dest as *mut u8;
+    // SAFETY: the caller gives `memsz` bytes of unused RAM at `dest`, and the
+    // segment's file bytes are at most its memory size (checked by `Elf`).
     unsafe {
         core::ptr::copy_nonoverlapping(bytes.as_ptr(), dest, bytes.len());
         core::ptr::write_bytes(dest.add(bytes.len()), 0, memsz as usize - bytes.len());
@@ -113,6 +115,8 @@ fn load_kernel(kernel: &Elf) -> Placed {
             s.vaddr + s.memsz,
             s.paddr
         );
+        // SAFETY: `main` checked that the kernel's physical range is RAM
+        // below the loader, which nothing else uses.
         unsafe { place(s.paddr, kernel.contents(&s), s.memsz) };
         end = end.max(s.paddr + s.memsz);
     }
@@ -140,6 +144,8 @@ fn load_root_task(root: &Elf, at: u64) -> UserImage {
             s.vaddr + s.memsz,
             dest
         );
+        // SAFETY: `at` is past the kernel's end, and `main` checked that the
+        // root task's whole span there is RAM below the loader.
         unsafe { place(dest, root.contents(&s), s.memsz) };
     }
     UserImage { p_start, p_end: p_start + (v_end - v_start), pv_offset, v_entry: root.entry }
@@ -170,6 +176,8 @@ extern "C" fn loader_main(entry_el: u64) -> ! {
 
     // Caches and MMU on first: copying with the MMU off would be to device
     // memory, where unaligned accesses fault.
+    // SAFETY: runs once, at EL1 with the MMU off, before anything relies
+    // on the translation regime it sets up.
     unsafe { mmu::enable(phys_base) };
 
     // Everything placed must end below the loader itself (the board's
@@ -198,11 +206,15 @@ extern "C" fn loader_main(entry_el: u64) -> ! {
     // EL0PCTEN, EL0VCTEN): the aarch64 kernel of seL4 5.0 never writes this
     // register (its EXPORT_PCNT_USER/EXPORT_VCNT_USER options act on
     // AArch32 only), and its reset value makes user reads trap.
+    // SAFETY: writes only the EL0 counter-access bits of CNTKCTL_EL1.
     unsafe { asm!("msr cntkctl_el1, {}", "isb", in(reg) 0b11u64) };
     println!(
         "elf-loader: entering the kernel at {:#x}: ui_p_reg {:#x}..{:#x}, pv_offset {:#x}, v_entry {:#x}",
         placed.entry, user.p_start, user.p_end, user.pv_offset, user.v_entry
     );
+    // SAFETY: the kernel and root task are placed and their code made
+    // visible to instruction fetch; the kernel takes x0..x3 as its boot
+    // arguments and never returns.
     unsafe {
         asm!(
             "br {entry}",
@@ -220,6 +232,7 @@ extern "C" fn loader_main(entry_el: u64) -> ! {
 fn panic(info: &core::panic::PanicInfo) -> ! {
     println!("elf-loader: panicked: {info}");
     loop {
+        // SAFETY: waits for an event; touches no memory.
         unsafe { asm!("wfe") };
     }
 }

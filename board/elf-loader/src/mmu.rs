@@ -79,6 +79,8 @@ pub fn in_ram(start: u64, end: u64) -> bool {
 /// # Safety
 /// Runs once, at EL1, with the MMU off.
 pub unsafe fn enable(phys_base: u64) {
+    // SAFETY: the tables are the loader's own statics, written only here,
+    // once (the caller's contract), before the MMU uses them.
     let (ttbr0, ttbr1) = unsafe {
         let l0 = &mut *core::ptr::addr_of_mut!(TTBR0_L0);
         let l1 = &mut *core::ptr::addr_of_mut!(TTBR0_L1);
@@ -119,25 +121,33 @@ pub unsafe fn enable(phys_base: u64) {
         static __loader_start: u8;
         static __stack_top: u8;
     }
-    invalidate_dcache(
-        core::ptr::addr_of!(__loader_start) as u64,
-        core::ptr::addr_of!(__stack_top) as u64,
-    );
+    // SAFETY: with the MMU and caches off nothing the loader wrote is in
+    // the data cache: what the lines hold for these addresses is stale.
+    unsafe {
+        invalidate_dcache(
+            core::ptr::addr_of!(__loader_start) as u64,
+            core::ptr::addr_of!(__stack_top) as u64,
+        )
+    };
 
     // Physical address size: what the CPU supports (ID_AA64MMFR0_EL1.PARange).
     let mmfr0: u64;
+    // SAFETY: reads an ID register.
     unsafe { asm!("mrs {}, id_aa64mmfr0_el1", out(reg) mmfr0) };
     let ips = (mmfr0 & 0b111).min(0b101);
     let tcr: u64 = 16                // T0SZ: 48-bit
         | 0b01 << 8 | 0b01 << 10     // IRGN0, ORGN0: write-back, write-allocate
         | 0b11 << 12                 // SH0: inner shareable
-        | 0b00 << 14                 // TG0: 4 KiB
+        // TG0 (bits 14-15) = 0b00: 4 KiB
         | 16 << 16                   // T1SZ: 48-bit
         | 0b01 << 24 | 0b01 << 26    // IRGN1, ORGN1
         | 0b11 << 28                 // SH1
         | 0b10 << 30                 // TG1: 4 KiB
         | ips << 32;
 
+    // SAFETY: the tables map the loader itself, the RAM and the devices
+    // identically (TTBR0) and the kernel window (TTBR1) before the MMU is
+    // turned on, so execution continues at the same addresses.
     unsafe {
         asm!(
             "dsb ish",
@@ -171,19 +181,26 @@ pub unsafe fn enable(phys_base: u64) {
 /// The data cache line size, in bytes (CTR_EL0.DminLine).
 fn dcache_line() -> u64 {
     let ctr: u64;
+    // SAFETY: reads an ID register.
     unsafe { asm!("mrs {}, ctr_el0", out(reg) ctr) };
     4u64 << ((ctr >> 16) & 0xf)
 }
 
 /// Invalidates the data cache lines of `[start, end)` to the point of
 /// coherency (memory is what counts afterwards).
-fn invalidate_dcache(start: u64, end: u64) {
+///
+/// # Safety
+/// No line of `[start, end)` holds data newer than memory that anything
+/// still needs (it is discarded).
+unsafe fn invalidate_dcache(start: u64, end: u64) {
     let line = dcache_line();
     let mut addr = start & !(line - 1);
     while addr < end {
+        // SAFETY: discards one line of the range; the caller vouches for it.
         unsafe { asm!("dc ivac, {}", in(reg) addr) };
         addr += line;
     }
+    // SAFETY: a barrier.
     unsafe { asm!("dsb sy") };
 }
 
@@ -194,8 +211,10 @@ pub fn sync_code(start: u64, end: u64) {
     let line = dcache_line();
     let mut addr = start & !(line - 1);
     while addr < end {
+        // SAFETY: cleans one line to the point of unification (no data lost).
         unsafe { asm!("dc cvau, {}", in(reg) addr) };
         addr += line;
     }
+    // SAFETY: barriers and an instruction cache invalidation (no data lost).
     unsafe { asm!("dsb ish", "ic iallu", "dsb ish", "isb") };
 }

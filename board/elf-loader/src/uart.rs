@@ -22,6 +22,8 @@ impl Write for Uart {
 
 fn put(byte: u8) {
     let base = crate::payload::UART_BASE;
+    // SAFETY: the board's PL011 (from its description) is mapped as device
+    // memory at its physical address, and only the loader drives it.
     unsafe {
         while core::ptr::read_volatile((base + FLAGS) as *const u32) & TX_FULL != 0 {}
         core::ptr::write_volatile((base + DATA) as *mut u32, byte as u32);
