@@ -9,16 +9,23 @@
 //! guest instruction, and two boots of the same build give the same counts.
 //! Host figures are wall time and are not deterministic.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+mod digest;
+mod host;
+mod log;
+mod stat;
 
-use anyhow::{bail, Context, Result};
-use bench_kernels::{Kernel, Workload};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use bench_kernels::Kernel;
 use serde_json::json;
 
-use crate::{image, workspace_root, BuildArgs};
+use self::log::boot;
+use crate::workspace_root;
+use host::{host_compute, HOST_VARIANTS};
+use stat::{cycles_per_op, fmt_num, per_op, Stat};
 
 /// QEMU arguments added for benchmark runs only: deterministic counting.
 pub const ICOUNT_ARGS: &[&str] = &["-icount", "shift=0,align=off,sleep=off"];
@@ -27,12 +34,6 @@ pub const ICOUNT_ARGS: &[&str] = &["-icount", "shift=0,align=off,sleep=off"];
 const MAIN_SYSTEM: &str = "bench/systems/main.toml";
 /// Component counts of the scale systems (`bench/systems/scale-N.toml`).
 const SCALE: &[usize] = &[1, 8, 32, 64];
-/// Rounds of each kernel per timed host run (`Kernel` order).
-const HOST_ROUNDS: [u32; 4] = [400, 400, 50, 200];
-/// Rounds of each kernel in the guests' trials (bench-components' KERNEL_ROUNDS).
-const GUEST_ROUNDS: [u32; 4] = [16, 16, 2, 8];
-/// Timed host runs per kernel.
-const HOST_REPEATS: usize = 11;
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -55,169 +56,6 @@ pub struct BenchArgs {
     pub quick: bool,
 }
 
-/// One figure reported by a guest: totals of each trial over `operations`.
-#[derive(Debug, Clone, PartialEq)]
-struct Raw {
-    unit: String,
-    operations: u64,
-    totals: Vec<u64>,
-}
-
-/// What one boot printed that the benchmarks use.
-#[derive(Debug, Default)]
-struct BootLog {
-    tsc_mhz: u64,
-    figures: BTreeMap<String, Raw>,
-    /// The BENCH lines as printed, to compare boots.
-    lines: Vec<String>,
-    digests: Vec<(String, String)>,
-    /// Component → (load + instantiate cycles, ready cycles incl. init).
-    loaded: BTreeMap<String, u64>,
-    ready: BTreeMap<String, u64>,
-    /// Component → (shared frames, private frames, untyped KiB).
-    memory: BTreeMap<String, (u64, u64, u64)>,
-    untyped_total_kib: u64,
-    passed: bool,
-}
-
-fn number_after(line: &str, before: &str) -> Option<u64> {
-    let rest = &line[line.find(before)? + before.len()..];
-    rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
-}
-
-/// The component a console line is from: `[INFO  name] ...`.
-fn component_of(line: &str) -> Option<&str> {
-    let start = line.find('[')?;
-    let end = start + line[start..].find(']')?;
-    line[start + 1..end].split_whitespace().nth(1)
-}
-
-fn parse_log(console: &str, passed: bool) -> BootLog {
-    let mut log = BootLog { passed, ..Default::default() };
-    for line in console.lines() {
-        let line = line.trim_end();
-        // The root task's boot line: "; TSC N MHz" before the aarch64 port,
-        // "; counter N MHz" since.
-        if let Some(mhz) = number_after(line, "; TSC ").or_else(|| number_after(line, "; counter "))
-        {
-            log.tsc_mhz = mhz;
-        }
-        if let Some(at) = line.find("BENCH-DIGEST ") {
-            let mut words = line[at + 13..].split_whitespace();
-            if let (Some(kernel), Some(digest)) = (words.next(), words.next()) {
-                let who = component_of(line).unwrap_or("?").to_string();
-                log.digests.push((format!("{who}.{kernel}"), digest.to_string()));
-            }
-        } else if let Some(at) = line.find("BENCH ") {
-            let text = &line[at..];
-            let words: Vec<&str> = text.split_whitespace().collect();
-            if words.len() >= 5 {
-                let values: Option<Vec<u64>> = words[4..].iter().map(|v| v.parse().ok()).collect();
-                if let (Ok(operations), Some(totals)) = (words[3].parse(), values) {
-                    log.lines.push(text.to_string());
-                    log.figures.insert(
-                        words[1].to_string(),
-                        Raw { unit: words[2].to_string(), operations, totals },
-                    );
-                }
-            }
-        }
-        if let (Some(who), Some(cycles)) =
-            (component_of(line), number_after(line, "loaded and instantiated in "))
-        {
-            log.loaded.insert(who.to_string(), cycles);
-        }
-        if let (Some(who), Some(cycles)) = (component_of(line), number_after(line, "` ready in ")) {
-            log.ready.insert(who.to_string(), cycles);
-        }
-        if let Some(at) = line.find("memory of `") {
-            let rest = &line[at + 11..];
-            if let Some(end) = rest.find('`') {
-                let name = rest[..end].to_string();
-                let (s, p, k) = (
-                    number_after(rest, ": "),
-                    number_after(rest, "frames, "),
-                    number_after(rest, "private frames, "),
-                );
-                if let (Some(s), Some(p), Some(k)) = (s, p, k) {
-                    log.memory.insert(name, (s, p, k));
-                }
-            }
-        }
-        if let Some(kib) = number_after(line, "shared regions; ") {
-            log.untyped_total_kib = kib;
-        }
-    }
-    log
-}
-
-/// Builds `system` and boots it once with icount; the console.
-fn boot(args: &BenchArgs, system: &str, run: usize) -> Result<BootLog> {
-    let build = BuildArgs {
-        board: args.board.clone(),
-        kernel_profile: "debug".into(),
-        system: system.into(),
-        debug_root_task: false,
-        interactive: false,
-        program: None,
-    };
-    let images = image::build(&build, image::ROOT_TASK)?;
-    let name = Path::new(system).file_stem().and_then(|s| s.to_str()).unwrap_or("system");
-    let log_file = workspace_root().join("target/bench").join(format!("{name}-{run}.log"));
-    let mut spec = images.run_spec(Duration::from_secs(args.timeout), log_file.clone())?;
-    spec.args.extend(ICOUNT_ARGS.iter().map(|a| a.to_string()));
-    spec.echo = false;
-    eprintln!(
-        "bench: booting {system} (run {run}, -icount shift=0), console log {}",
-        log_file.display()
-    );
-    let outcome = qemu_runner::run(&spec)?;
-    if !outcome.passed() {
-        eprintln!("bench: {system} did not end successfully:\n{}", outcome.report());
-    }
-    Ok(parse_log(&outcome.console, outcome.passed()))
-}
-
-/// Median and spread of per-operation values.
-#[derive(Debug, Clone, Copy)]
-struct Stat {
-    median: f64,
-    min: f64,
-    max: f64,
-}
-
-impl Stat {
-    fn of(mut values: Vec<f64>) -> Stat {
-        values.sort_by(|a, b| a.total_cmp(b));
-        let n = values.len();
-        let median = if n == 0 {
-            f64::NAN
-        } else if n % 2 == 1 {
-            values[n / 2]
-        } else {
-            (values[n / 2 - 1] + values[n / 2]) / 2.0
-        };
-        Stat {
-            median,
-            min: values.first().copied().unwrap_or(f64::NAN),
-            max: values.last().copied().unwrap_or(f64::NAN),
-        }
-    }
-    fn spread_percent(&self) -> f64 {
-        if self.median == 0.0 {
-            0.0
-        } else {
-            (self.max - self.min) / self.median * 100.0
-        }
-    }
-}
-
-/// A figure in guest cycles (instructions) per operation: ns are converted with the TSC rate.
-fn per_op(raw: &Raw, tsc_mhz: u64) -> Stat {
-    let scale = if raw.unit == "ns" { tsc_mhz as f64 / 1000.0 } else { 1.0 };
-    Stat::of(raw.totals.iter().map(|&t| t as f64 * scale / raw.operations as f64).collect())
-}
-
 /// A row of the table.
 struct Row {
     section: &'static str,
@@ -228,113 +66,6 @@ struct Row {
     goal: String,
     met: Option<bool>,
     json: serde_json::Value,
-}
-
-fn fmt_num(x: f64) -> String {
-    if x.is_nan() {
-        "-".into()
-    } else if x >= 100.0 {
-        format!("{x:.0}")
-    } else if x >= 10.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.2}")
-    }
-}
-
-struct HostFigure {
-    native_ns: Stat,
-    /// Per engine variant (see [`HOST_VARIANTS`]).
-    wasm_ns: Vec<Stat>,
-    digests_agree: bool,
-}
-
-/// Engine configurations of the host comparison: the PD's (the figure with
-/// the goal), then two diagnostics that show where the difference goes.
-const HOST_VARIANTS: &[&str] = &["PD engine config", "PD config w/o fuel", "Wasmtime defaults"];
-
-fn host_engine(variant: usize) -> Result<wasmtime::Engine> {
-    let mut config = wasmtime::Config::new();
-    match variant {
-        0 => {
-            wasm_engine_config::configure(&mut config);
-        }
-        1 => {
-            wasm_engine_config::configure(&mut config);
-            config.consume_fuel(false);
-        }
-        _ => {}
-    }
-    wasmtime::Engine::new(&config).map_err(|e| anyhow::anyhow!("host engine: {e}"))
-}
-
-/// The kernels on the host: native Rust against the guest's Wasm module
-/// compiled with the PD's engine configuration (wall time, median of runs).
-fn host_compute() -> Result<BTreeMap<&'static str, HostFigure>> {
-    let wasm_file =
-        workspace_root().join("target/wasm32-unknown-unknown/release/wasm_bench_client.wasm");
-    let bytes =
-        std::fs::read(&wasm_file).with_context(|| format!("reading {}", wasm_file.display()))?;
-    let mut instances = Vec::new();
-    for variant in 0..HOST_VARIANTS.len() {
-        let engine = host_engine(variant)?;
-        let module = wasmtime::Module::new(&engine, &bytes)
-            .map_err(|e| anyhow::anyhow!("compiling for the host: {e}"))?;
-        let mut linker = wasmtime::Linker::new(&engine);
-        linker.define_unknown_imports_as_traps(&module).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let mut store = wasmtime::Store::new(&engine, ());
-        if variant == 0 {
-            store.set_fuel(u64::MAX).map_err(|e| anyhow::anyhow!("{e}"))?;
-        }
-        let instance = linker
-            .instantiate(&mut store, &module)
-            .map_err(|e| anyhow::anyhow!("instantiating on the host: {e}"))?;
-        let run = instance
-            .get_typed_func::<(u32, u32), u64>(&mut store, "bench_kernel")
-            .map_err(|e| anyhow::anyhow!("the module exports no bench_kernel: {e}"))?;
-        instances.push((store, run));
-    }
-    let mut workload = Box::new(Workload::new());
-    let mut figures = BTreeMap::new();
-    for kernel in Kernel::ALL {
-        let rounds = HOST_ROUNDS[kernel as usize];
-        let mut native = Vec::new();
-        let mut wasm = vec![Vec::new(); instances.len()];
-        let mut native_digest;
-        let mut digests_agree = true;
-        for i in 0..=HOST_REPEATS {
-            let start = Instant::now();
-            native_digest =
-                std::hint::black_box(workload.run(kernel, std::hint::black_box(rounds)));
-            let n = start.elapsed();
-            if i > 0 {
-                native.push(n.as_nanos() as f64 / rounds as f64);
-            }
-            for (v, (store, run)) in instances.iter_mut().enumerate() {
-                if v == 0 {
-                    store.set_fuel(u64::MAX).map_err(|e| anyhow::anyhow!("{e}"))?;
-                }
-                let start = Instant::now();
-                let digest = run
-                    .call(&mut *store, (kernel as u32, rounds))
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                let w = start.elapsed();
-                digests_agree &= digest == native_digest;
-                if i > 0 {
-                    wasm[v].push(w.as_nanos() as f64 / rounds as f64);
-                }
-            }
-        }
-        figures.insert(
-            kernel.name(),
-            HostFigure {
-                native_ns: Stat::of(native),
-                wasm_ns: wasm.into_iter().map(Stat::of).collect(),
-                digests_agree,
-            },
-        );
-    }
-    Ok(figures)
 }
 
 /// What a guest "cycle" is on `board`: the counter components read the time
@@ -367,10 +98,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
     if !main.passed {
         bail!("the main benchmark system failed; see target/bench/main-1.log");
     }
-    let same = |a: &BootLog, b: &BootLog| {
-        a.lines == b.lines && a.ready == b.ready && a.loaded == b.loaded && a.memory == b.memory
-    };
-    let mut repeatable = boots.iter().all(|b| same(b, main));
+    let mut repeatable = boots.iter().all(|b| b.same_counts(main));
     let mhz = main.tsc_mhz;
 
     // The scale systems, each booted as often as the main one.
@@ -380,7 +108,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
             let system = format!("bench/systems/scale-{n}.toml");
             let log = boot(args, &system, 1)?;
             for run in 2..=args.boots {
-                repeatable &= same(&log, &boot(args, &system, run)?);
+                repeatable &= log.same_counts(&boot(args, &system, run)?);
             }
             scale.push((n, log));
         }
@@ -388,7 +116,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
     let host = if args.quick { None } else { Some(host_compute()?) };
 
     let mut rows = Vec::new();
-    let get = |key: &str| main.figures.get(key).map(|raw| per_op(raw, mhz));
+    let get = |key: &str| cycles_per_op(main, key);
     let raw_ipc = get("ipc.raw");
     let raw_median = raw_ipc.map(|s| s.median).unwrap_or(f64::NAN);
     let row = |section,
@@ -524,7 +252,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
                 &format!("compute.host-native.{}", kernel.name()),
             ));
             for (v, variant) in HOST_VARIANTS.iter().enumerate() {
-                let s = h.native_ns.median / h.wasm_ns[v].median;
+                let s = h.wasm_speed(v);
                 let (goal, met) =
                     if v == 0 { (">= 0.9x native", Some(s >= 0.9)) } else { ("diagnostic", None) };
                 if v == 0 {
@@ -625,31 +353,7 @@ pub fn run(args: &BenchArgs) -> Result<bool> {
     }
 
     // Digests: native PD, Wasm PD and host must compute the same.
-    let mut digest_by_kernel: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (who, d) in &main.digests {
-        let kernel = who.rsplit('.').next().unwrap_or("").to_string();
-        digest_by_kernel.entry(kernel).or_default().push(d.clone());
-    }
-    if let Some(host) = &host {
-        // The guests' rounds, on the host (the timed host runs use more).
-        let mut workload = Box::new(Workload::new());
-        for kernel in Kernel::ALL {
-            let digest = workload.run(kernel, GUEST_ROUNDS[kernel as usize]);
-            digest_by_kernel
-                .entry(kernel.name().to_string())
-                .or_default()
-                .push(format!("{digest:#x}"));
-        }
-        for (k, h) in host {
-            if !h.digests_agree {
-                digest_by_kernel
-                    .entry(k.to_string())
-                    .or_default()
-                    .push("host Wasm differs from host native".into());
-            }
-        }
-    }
-    let digests_agree = digest_by_kernel.values().all(|v| v.windows(2).all(|w| w[0] == w[1]));
+    let digests_agree = digest::digests_agree(main, host.as_ref());
 
     // Print.
     let mut out = String::new();
