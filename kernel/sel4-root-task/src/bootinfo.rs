@@ -121,23 +121,21 @@ pub mod init_caps {
     use sel4::cap;
 
     // Slot numbers of the kernel's bootinfo_types.h.
-    pub const TCB: cap::Tcb =
-        cap::Tcb::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadTCB as usize);
+    pub const TCB: cap::Tcb = cap::Tcb::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadTCB);
     pub const CNODE: cap::CNode =
-        cap::CNode::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadCNode as usize);
+        cap::CNode::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadCNode);
     pub const VSPACE: cap::VSpace =
-        cap::VSpace::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadVSpace as usize);
+        cap::VSpace::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadVSpace);
     pub const IRQ_CONTROL: cap::IrqControl =
-        cap::IrqControl::from_bits(sel4::sys::bootinfo::seL4_CapIRQControl as usize);
+        cap::IrqControl::from_bits(sel4::sys::bootinfo::seL4_CapIRQControl);
     pub const ASID_CONTROL: cap::AsidControl =
-        cap::AsidControl::from_bits(sel4::sys::bootinfo::seL4_CapASIDControl as usize);
+        cap::AsidControl::from_bits(sel4::sys::bootinfo::seL4_CapASIDControl);
     pub const ASID_POOL: cap::AsidPool =
-        cap::AsidPool::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadASIDPool as usize);
+        cap::AsidPool::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadASIDPool);
     #[cfg(target_arch = "x86_64")]
-    pub const IO_PORT: cap::IoPort =
-        cap::IoPort::from_bits(sel4::sys::bootinfo::seL4_CapIOPort as usize);
+    pub const IO_PORT: cap::IoPort = cap::IoPort::from_bits(sel4::sys::bootinfo::seL4_CapIOPort);
     pub const BOOTINFO_FRAME: cap::Page =
-        cap::Page::from_bits(sel4::sys::bootinfo::seL4_CapBootInfoFrame as usize);
+        cap::Page::from_bits(sel4::sys::bootinfo::seL4_CapBootInfoFrame);
     pub const IPC_BUFFER: cap::Page =
-        cap::Page::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadIPCBuffer as usize);
+        cap::Page::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadIPCBuffer);
 }

@@ -13,11 +13,12 @@ fn panic(info: &PanicInfo) -> ! {
 /// Raises an invalid-opcode exception: the kernel reports it to the
 /// supervisor as a user exception of this component.
 pub(crate) fn fault_now() -> ! {
-    // SAFETY: ud2 (x86_64) and udf (aarch64) only raise an exception.
+    // SAFETY: ud2 only raises an exception.
     #[cfg(target_arch = "x86_64")]
     unsafe {
         core::arch::asm!("ud2", options(noreturn))
     }
+    // SAFETY: udf only raises an exception.
     #[cfg(target_arch = "aarch64")]
     unsafe {
         core::arch::asm!("udf #0", options(noreturn))

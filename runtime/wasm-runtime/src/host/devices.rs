@@ -102,6 +102,6 @@ fn io_port_cap(port: i32, width: i32) -> Option<sel4::cap::IoPort> {
 fn mmio_address(window: i32, offset: i32) -> Option<usize> {
     let window = pd_runtime::config().device_memory.get(window as u32 as usize)?;
     let offset = offset as u32 as u64;
-    (offset % 4 == 0 && offset + 4 <= window.bytes.to_native())
+    (offset.is_multiple_of(4) && offset + 4 <= window.bytes.to_native())
         .then(|| (window.vaddr.to_native() + offset) as usize)
 }
