@@ -8,6 +8,8 @@
 
 use core::fmt::Write;
 
+use fixed_line::FixedLine;
+
 /// Trials of each figure (the table shows their median and spread).
 pub const TRIALS: usize = 5;
 /// Round trips per trial of the IPC and notification figures.
@@ -22,7 +24,8 @@ pub const KERNEL_ROUNDS: [u32; 4] = [16, 16, 2, 8];
 
 /// Prints one `BENCH` line.
 pub fn report(key: &str, unit: &str, operations: u64, totals: &[u64]) {
-    let mut line = Line { bytes: [0; 200], len: 0 };
+    let mut text = [0; 200];
+    let mut line = FixedLine::new(&mut text);
     let _ = write!(line, "BENCH {key} {unit} {operations}");
     for total in totals {
         let _ = write!(line, " {total}");
@@ -40,28 +43,4 @@ pub fn trials(mut trial: impl FnMut()) -> [u64; TRIALS] {
         *total = pd_runtime::time::cycles() - start;
     }
     totals
-}
-
-/// A line of text without allocation.
-struct Line {
-    bytes: [u8; 200],
-    len: usize,
-}
-
-impl Line {
-    fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
-    }
-}
-
-impl Write for Line {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.bytes.len() {
-            return Err(core::fmt::Error);
-        }
-        self.bytes[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
 }

@@ -10,6 +10,7 @@
 
 use bench_kernels::{Kernel, Workload};
 use core::fmt::Write;
+use fixed_line::FixedLine;
 use sel4_wasm_sdk::{self as sdk, Batch, Channel, Handler, RingProducer};
 
 sdk::component!(init);
@@ -46,30 +47,14 @@ fn trials(mut trial: impl FnMut()) -> [u64; TRIALS] {
     totals
 }
 
-struct Line {
-    bytes: [u8; 200],
-    len: usize,
-}
-
-impl Write for Line {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.bytes.len() {
-            return Err(core::fmt::Error);
-        }
-        self.bytes[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 fn report(key: &str, operations: u64, totals: &[u64]) {
-    let mut line = Line { bytes: [0; 200], len: 0 };
+    let mut text = [0; 200];
+    let mut line = FixedLine::new(&mut text);
     let _ = write!(line, "BENCH {key} ns {operations}");
     for total in totals {
         let _ = write!(line, " {total}");
     }
-    sdk::info!("{}", core::str::from_utf8(&line.bytes[..line.len]).unwrap_or(""));
+    sdk::info!("{}", line.as_str());
 }
 
 /// Sends what `batch` holds with one host call and publishes it; what did

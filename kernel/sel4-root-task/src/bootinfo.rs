@@ -120,7 +120,7 @@ impl BootInfo {
 pub mod init_caps {
     use sel4::cap;
 
-    // Slot numbers of the kernel's bootinfo_types.h (generated as usize).
+    // Slot numbers of the kernel's bootinfo_types.h.
     pub const TCB: cap::Tcb = cap::Tcb::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadTCB);
     pub const CNODE: cap::CNode =
         cap::CNode::from_bits(sel4::sys::bootinfo::seL4_CapInitThreadCNode);

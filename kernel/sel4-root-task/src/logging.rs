@@ -58,11 +58,12 @@ pub fn take_kept_lines(f: impl FnMut(log::Level, &str)) {
 /// Lines logged before the system's console runs, on a board where the
 /// root task has no serial port of its own and the kernel does not print
 /// (a release kernel on aarch64): each is a level byte, a length byte and
-/// the text (cut to 255 bytes).
+/// the text (cut to 255 bytes on a character boundary).
 mod kept {
     use core::cell::UnsafeCell;
-    use core::fmt::{self, Write};
+    use core::fmt::Write;
 
+    use fixed_line::FixedLine;
     use log::{Level, Record};
 
     const BYTES: usize = 4096;
@@ -80,37 +81,22 @@ mod kept {
 
     static KEPT: Slot = Slot(UnsafeCell::new(Kept { bytes: [0; BYTES], len: 0, dropped: 0 }));
 
-    /// The text of one line, cut at `MAX_LINE` bytes on a character boundary.
-    struct Line {
-        text: [u8; MAX_LINE],
-        len: usize,
-    }
-
-    impl Write for Line {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            let mut take = s.len().min(MAX_LINE - self.len);
-            while !s.is_char_boundary(take) {
-                take -= 1;
-            }
-            self.text[self.len..self.len + take].copy_from_slice(&s.as_bytes()[..take]);
-            self.len += take;
-            Ok(())
-        }
-    }
-
     pub(super) fn keep(record: &Record) {
-        let mut line = Line { text: [0; MAX_LINE], len: 0 };
+        let mut text = [0; MAX_LINE];
+        let mut line = FixedLine::new(&mut text);
+        // A line too long is kept cut.
         let _ = write!(line, "{}", record.args());
+        let line = line.as_str().as_bytes();
         // SAFETY: single thread, no re-entry (formatting is done).
         let kept = unsafe { &mut *KEPT.0.get() };
-        if kept.len + 2 + line.len > BYTES {
+        if kept.len + 2 + line.len() > BYTES {
             kept.dropped += 1;
             return;
         }
         kept.bytes[kept.len] = record.level() as u8;
-        kept.bytes[kept.len + 1] = line.len as u8;
-        kept.bytes[kept.len + 2..kept.len + 2 + line.len].copy_from_slice(&line.text[..line.len]);
-        kept.len += 2 + line.len;
+        kept.bytes[kept.len + 1] = line.len() as u8;
+        kept.bytes[kept.len + 2..kept.len + 2 + line.len()].copy_from_slice(line);
+        kept.len += 2 + line.len();
     }
 
     pub(super) fn take(mut f: impl FnMut(Level, &str)) {
@@ -132,13 +118,14 @@ mod kept {
             at += 2 + len;
         }
         if kept.dropped > 0 {
-            let mut line = Line { text: [0; MAX_LINE], len: 0 };
+            let mut text = [0; MAX_LINE];
+            let mut line = FixedLine::new(&mut text);
             let _ = write!(
                 line,
                 "{} early lines were dropped: the early-line buffer was full",
                 kept.dropped
             );
-            f(Level::Warn, core::str::from_utf8(&line.text[..line.len]).unwrap_or(""));
+            f(Level::Warn, line.as_str());
         }
         kept.len = 0;
         kept.dropped = 0;

@@ -1,5 +1,5 @@
 //! The root task's lines once the system's console runs: sent over the root
-//! task's own log ring (`layout::console::ROOT_LOG_RING`) to the console
+//! task's own log ring (`system_manifest::console::ROOT_LOG_RING`) to the console
 //! component, like every component's, so all output takes one path and
 //! stays in order. Before that, and whenever the ring is full, lines go to
 //! the early console instead: nothing is lost, at worst a line is out of
@@ -13,7 +13,7 @@ use log::Record;
 use sel4_root_task::logging;
 use sel4_root_task::sel4::cap;
 use shared_ring::{Producer, RingGeometry, SendError};
-use system_manifest::layout::console::{level, LogMessage, LOG_SLOTS, LOG_SLOT_SIZE};
+use system_manifest::console::{level, LogMessage, LOG_SLOTS, LOG_SLOT_SIZE};
 
 struct RootConsole {
     ring: Producer<'static>,

@@ -1,4 +1,4 @@
-//! The control channel (`layout::control`): a component granted `control`
+//! The control channel (`system_manifest::control`): a component granted `control`
 //! (a shell) asks the supervisor about components and restarts them.
 //!
 //! Replies are sent with the implicit reply capability of the last receive,
@@ -8,7 +8,7 @@ use alloc::string::String;
 use core::fmt::Write;
 
 use sel4_root_task::sel4::{self, MessageInfo, Word};
-use system_manifest::layout::control::{reply, request, state};
+use system_manifest::control::{info_reply, reply, request, state};
 use system_manifest::stats::CHANNEL_SLOTS;
 use system_manifest::ArchivedComponentConfig;
 
@@ -65,14 +65,12 @@ pub fn serve(system: &mut System, caller: usize, info: MessageInfo) {
                 PdState::Exited(code) => (state::EXITED, code as u64),
                 PdState::Stopped => (state::STOPPED, 0),
             };
-            for (i, word) in
-                [state, code, pd.restarts as u64, pd.faults as u64, pd.name.len() as u64]
-                    .into_iter()
-                    .enumerate()
-            {
-                set_mr(i, word);
-            }
-            let words = 5 + put_bytes(5, pd.name.as_bytes());
+            set_mr(info_reply::STATE, state);
+            set_mr(info_reply::EXIT_CODE, code);
+            set_mr(info_reply::RESTARTS, pd.restarts as u64);
+            set_mr(info_reply::FAULTS, pd.faults as u64);
+            set_mr(info_reply::NAME_LEN, pd.name.len() as u64);
+            let words = info_reply::NAME + put_bytes(info_reply::NAME, pd.name.as_bytes());
             answer(reply::OK, words);
         }
         request::STATS => {
@@ -93,7 +91,8 @@ pub fn serve(system: &mut System, caller: usize, info: MessageInfo) {
     }
 }
 
-/// One line per channel with traffic, naming the peer, then the log counts.
+/// The text of a `STATS` reply (`request::STATS`): one line per channel with
+/// traffic, naming the peer, then the log counts.
 fn stats_text(system: &System, index: usize) -> String {
     let pd = &system.pds[index];
     let stats = system.stats[index];

@@ -319,7 +319,7 @@ impl Pd {
                 }
                 ArchivedGrantedCap::Control => {
                     // Call only: the supervisor answers with its reply.
-                    let badge = layout::control::BADGE_BIT as Word | fault_badge(index);
+                    let badge = system_manifest::control::BADGE_BIT as Word | fault_badge(index);
                     dest.mint(&from_root(cx.fault_endpoint.cptr()), send_grant, badge)
                         .map_err(kernel("control grant"))?;
                 }

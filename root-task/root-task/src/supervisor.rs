@@ -11,7 +11,8 @@
 use alloc::vec::Vec;
 
 use sel4_root_task::sel4::{self, Fault, Word};
-use system_manifest::layout::{control, label, wasm_trap};
+use system_manifest::control;
+use system_manifest::ipc::{label, wasm_trap};
 use system_manifest::{ArchivedLifetime, ArchivedRestartPolicy};
 
 use crate::pd::{Pd, PdState};

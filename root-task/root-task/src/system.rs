@@ -5,7 +5,8 @@ use core::ops::Range;
 
 use sel4_root_task::init_caps;
 use sel4_root_task::sel4::{cap, CPtr, CapRights, ObjectBlueprint, VmAttributes, Word};
-use system_manifest::layout::{self, badge, console::LOG_CHANNEL};
+use system_manifest::console::LOG_CHANNEL;
+use system_manifest::layout::{self, badge};
 use system_manifest::stats::PdStats;
 use system_manifest::ArchivedBootImage;
 
@@ -87,11 +88,12 @@ impl System {
             );
         }
         // The root task's view of the counters pages and of its log ring,
-        // far above its image and the scratch window (`layout::console`).
+        // far above its image and the scratch window (`system_manifest::console`).
         let mut view = VSpace::existing(init_caps::VSPACE);
         let mut stats = Vec::new();
         for (i, own) in pd_objects.iter().enumerate() {
-            let at = layout::console::ROOT_STATS_VADDR as Word + i * layout::PAGE_SIZE as Word;
+            let at =
+                system_manifest::console::ROOT_STATS_VADDR as Word + i * layout::PAGE_SIZE as Word;
             map_into_root(
                 &mut view,
                 &mut objects,
@@ -108,7 +110,7 @@ impl System {
             None => None,
             Some(console) => {
                 let frames = regions[console.root_ring_region.to_native() as usize].clone();
-                let base = layout::console::ROOT_LOG_RING_VADDR as Word;
+                let base = system_manifest::console::ROOT_LOG_RING_VADDR as Word;
                 for (i, frame) in frames.enumerate() {
                     let at = base + i * layout::PAGE_SIZE as Word;
                     map_into_root(

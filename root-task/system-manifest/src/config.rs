@@ -23,11 +23,11 @@ pub struct ComponentConfig {
     /// For a Wasm component: what the Wasm runtime needs to run it.
     pub wasm: Option<WasmConfig>,
     /// The ring (in `rings`) the runtime sends log lines to, in a system with
-    /// a console (`layout::console`); without one, lines go to the kernel's
+    /// a console (`crate::console`); without one, lines go to the kernel's
     /// debug console.
     pub log_ring: Option<String>,
     /// The slot of the control channel's capability (`control = true`;
-    /// also listed in `channels` as a caller of `layout::control::PEER`).
+    /// also listed in `channels` as a caller of `crate::control::PEER`).
     pub control_slot: Option<u32>,
 }
 

@@ -8,13 +8,18 @@
 //!
 //! Everything the root task and the component runtime must agree on without
 //! talking (CSpace slots, address-space layout, badge encoding) is in
-//! [`layout`].
+//! [`layout`]; what they say to each other over the channels it sets up is in
+//! [`ipc`] (labels, Wasm trap codes), [`console`] (log rings) and
+//! [`control`] (the control channel).
 #![no_std]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
 pub mod config;
+pub mod console;
+pub mod control;
+pub mod ipc;
 pub mod layout;
 pub mod stats;
 pub mod system;

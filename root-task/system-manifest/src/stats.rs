@@ -1,6 +1,6 @@
 //! Traffic counters of a component, kept by its runtime in a page the root
 //! task also maps ([`crate::layout::vaddr::STATS`] in the component), so a
-//! shell can show them (`layout::control::request::STATS`) without asking
+//! shell can show them ([`crate::control::request::STATS`]) without asking
 //! the component. Counters are cumulative over restarts.
 
 use core::sync::atomic::{AtomicU64, Ordering};

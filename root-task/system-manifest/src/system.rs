@@ -49,15 +49,15 @@ pub struct SystemManifest {
     pub console: Option<Console>,
 }
 
-/// The system console (`layout::console`): the component that receives every
+/// The system console (`crate::console`): the component that receives every
 /// log line, and the root task's own log ring to it.
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct Console {
     /// Index of the console component.
     pub component: u32,
     /// The shared region of the root task's log ring
-    /// (`layout::console::ROOT_LOG_RING`), mapped by the root task at
-    /// `layout::console::ROOT_LOG_RING_VADDR`.
+    /// (`crate::console::ROOT_LOG_RING`), mapped by the root task at
+    /// `crate::console::ROOT_LOG_RING_VADDR`.
     pub root_ring_region: u32,
 }
 
@@ -126,7 +126,7 @@ pub enum GrantedCap {
     /// (`layout::badge::notification`) with the channel id the target uses.
     Notification { target: u32, badge: u64 },
     /// A capability to call the root task's supervisor with the control
-    /// badge (`layout::control`) of this component.
+    /// badge (`crate::control`) of this component.
     Control,
     /// x86 IO ports `first..=last`.
     IoPorts { first: u16, last: u16 },

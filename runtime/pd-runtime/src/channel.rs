@@ -3,7 +3,8 @@
 use core::fmt;
 
 use sel4::{CPtr, MessageInfo, Word};
-use system_manifest::layout::{label, MAX_CHANNELS};
+use system_manifest::ipc::label;
+use system_manifest::layout::MAX_CHANNELS;
 use system_manifest::ArchivedChannelEndKind;
 
 use crate::global::Global;

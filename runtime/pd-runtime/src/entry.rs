@@ -8,7 +8,8 @@ use core::arch::global_asm;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use sel4::{CPtr, IpcBuffer, MessageInfo, Word};
-use system_manifest::layout::{label, slot, start_mode, CNODE_SLOT_BITS};
+use system_manifest::ipc::label;
+use system_manifest::layout::{slot, start_mode, CNODE_SLOT_BITS};
 
 #[cfg(target_arch = "aarch64")]
 global_asm!(

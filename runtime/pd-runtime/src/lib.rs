@@ -69,7 +69,8 @@ pub fn set_mr(i: usize, value: u64) {
 /// Ends this component with `code` (0 = success): the supervisor records it
 /// and the component never runs again.
 pub fn exit(code: u64) -> ! {
-    use system_manifest::layout::{label, slot};
+    use system_manifest::ipc::label;
+    use system_manifest::layout::slot;
     set_mr(0, code);
     sel4::call(
         sel4::CPtr::from_bits(slot::FAULT_ENDPOINT as sel4::Word),

@@ -1,5 +1,5 @@
 //! `log` backend: each line goes to the system console over this
-//! component's log ring (`layout::console`) when the system has a console,
+//! component's log ring (`system_manifest::console`) when the system has a console,
 //! otherwise to the kernel's debug console, prefixed with the level and the
 //! component's name.
 //!
@@ -12,7 +12,7 @@ use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use log::{LevelFilter, Log, Metadata, Record};
-use system_manifest::layout::console::{level, LogMessage};
+use system_manifest::console::{level, LogMessage};
 
 use crate::ring::RingProducer;
 
@@ -49,7 +49,7 @@ impl Log for ComponentLogger {
     fn flush(&self) {}
 }
 
-/// Writes one line of level `code` (`layout::console::level`; `RAW` is
+/// Writes one line of level `code` (`system_manifest::console::level`; `RAW` is
 /// printed without a prefix).
 pub fn write_line(code: u8, args: fmt::Arguments<'_>) {
     if !BUSY.swap(true, Ordering::Acquire) {

@@ -13,13 +13,13 @@ fn panic(info: &PanicInfo) -> ! {
 /// Raises an invalid-opcode exception: the kernel reports it to the
 /// supervisor as a user exception of this component.
 pub(crate) fn fault_now() -> ! {
-    #[cfg(target_arch = "x86_64")]
     // SAFETY: ud2 only raises an exception.
+    #[cfg(target_arch = "x86_64")]
     unsafe {
         core::arch::asm!("ud2", options(noreturn))
     }
-    #[cfg(target_arch = "aarch64")]
     // SAFETY: udf only raises an exception.
+    #[cfg(target_arch = "aarch64")]
     unsafe {
         core::arch::asm!("udf #0", options(noreturn))
     }

@@ -4,6 +4,13 @@
 //! The precompiler refuses a module that imports a device function its
 //! component has no grant for. These wrappers cost nothing in components
 //! that do not use them: the functions they call are imported only if used.
+//!
+//! A driver crate's logic reaches its registers through
+//! [`device_registers::Registers`]: [`DeviceWindow`] gives 32-bit registers
+//! and [`IoPorts`] 8-, 16- and 32-bit ones, an access refused here reading as
+//! all ones (a missing device) and a refused write doing nothing.
+
+use device_registers::Registers;
 
 use crate::{sys, Channel, Error};
 
@@ -25,7 +32,7 @@ impl IoPorts {
     }
 
     #[inline]
-    fn read(self, width: i32, offset: u16) -> Result<u32, Error> {
+    fn port_in(self, width: i32, offset: u16) -> Result<u32, Error> {
         // SAFETY: the host function takes no memory.
         let value = unsafe { sys::io_in(width, self.port(offset)) };
         if value < 0 {
@@ -36,30 +43,55 @@ impl IoPorts {
     }
 
     #[inline]
-    fn write(self, width: i32, offset: u16, value: u32) -> Result<(), Error> {
+    fn port_out(self, width: i32, offset: u16, value: u32) -> Result<(), Error> {
         // SAFETY: the host function takes no memory.
         Error::check(unsafe { sys::io_out(width, self.port(offset), value as i32, 0) })
     }
 
     pub fn read8(self, offset: u16) -> Result<u8, Error> {
-        self.read(1, offset).map(|v| v as u8)
+        self.port_in(1, offset).map(|v| v as u8)
     }
     pub fn read16(self, offset: u16) -> Result<u16, Error> {
-        self.read(2, offset).map(|v| v as u16)
+        self.port_in(2, offset).map(|v| v as u16)
     }
     pub fn read32(self, offset: u16) -> Result<u32, Error> {
-        self.read(4, offset)
+        self.port_in(4, offset)
     }
     pub fn write8(self, offset: u16, value: u8) -> Result<(), Error> {
-        self.write(1, offset, value as u32)
+        self.port_out(1, offset, value as u32)
     }
     pub fn write16(self, offset: u16, value: u16) -> Result<(), Error> {
-        self.write(2, offset, value as u32)
+        self.port_out(2, offset, value as u32)
     }
     pub fn write32(self, offset: u16, value: u32) -> Result<(), Error> {
-        self.write(4, offset, value)
+        self.port_out(4, offset, value)
     }
 }
+
+/// Registers at IO ports of the range, `W` bits wide; a register offset past
+/// the 16-bit port space is refused like an ungranted port.
+macro_rules! io_port_registers {
+    ($width:ty, $read:ident, $write:ident) => {
+        impl Registers<$width> for IoPorts {
+            fn read(&mut self, offset: u32) -> $width {
+                u16::try_from(offset)
+                    .ok()
+                    .and_then(|offset| self.$read(offset).ok())
+                    .unwrap_or(<$width>::MAX)
+            }
+
+            fn write(&mut self, offset: u32, value: $width) {
+                if let Ok(offset) = u16::try_from(offset) {
+                    let _ = self.$write(offset, value);
+                }
+            }
+        }
+    };
+}
+
+io_port_registers!(u8, read8, write8);
+io_port_registers!(u16, read16, write16);
+io_port_registers!(u32, read32, write32);
 
 /// A granted interrupt: it arrives as a notification on its channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +154,17 @@ impl DeviceWindow {
     }
 }
 
+/// The window's 32-bit registers.
+impl Registers<u32> for DeviceWindow {
+    fn read(&mut self, offset: u32) -> u32 {
+        self.read32(offset).unwrap_or(u32::MAX)
+    }
+
+    fn write(&mut self, offset: u32, value: u32) {
+        let _ = self.write32(offset, value);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +201,52 @@ mod tests {
                 Call::MmioRead { window: 0, offset: 0x10 },
                 Call::MmioWrite { window: 1, offset: 4, value: i32::MIN },
                 Call::IrqAck(10)
+            ]
+        );
+    }
+
+    #[test]
+    fn io_ports_are_registers_of_each_width() {
+        mock::reset();
+        mock::with(|m| m.io_in_value = 0x1234_5678);
+        let mut com1 = IoPorts::new(0x3f8);
+        assert_eq!(Registers::<u8>::read(&mut com1, 5), 0x78);
+        assert_eq!(Registers::<u16>::read(&mut com1, 2), 0x5678);
+        assert_eq!(Registers::<u32>::read(&mut com1, 0), 0x1234_5678);
+        Registers::<u8>::write(&mut com1, 1, 0x0f);
+        assert_eq!(
+            mock::calls(),
+            [
+                Call::IoIn { width: 1, port: 0x3fd },
+                Call::IoIn { width: 2, port: 0x3fa },
+                Call::IoIn { width: 4, port: 0x3f8 },
+                Call::IoOut { width: 1, port: 0x3f9, value: 0x0f }
+            ]
+        );
+    }
+
+    #[test]
+    fn a_refused_register_reads_as_all_ones_and_takes_no_write() {
+        mock::reset();
+        mock::with(|m| m.io_in_value = wasm_abi::status::NOT_GRANTED as i64);
+        let mut ports = IoPorts::new(0);
+        assert_eq!(Registers::<u8>::read(&mut ports, 7), 0xff);
+        assert_eq!(Registers::<u32>::read(&mut ports, 0), u32::MAX);
+        // Past the port space: refused without asking the host.
+        mock::with(|m| m.calls.clear());
+        assert_eq!(Registers::<u16>::read(&mut ports, 0x1_0000), u16::MAX);
+        Registers::<u16>::write(&mut ports, 0x1_0000, 1);
+        assert_eq!(mock::calls(), []);
+
+        mock::with(|m| m.mmio_value = wasm_abi::status::NOT_GRANTED as i64);
+        let mut window = DeviceWindow::new(2);
+        assert_eq!(window.read(0x18), u32::MAX);
+        window.write(0x44, 0x7f0);
+        assert_eq!(
+            mock::calls(),
+            [
+                Call::MmioRead { window: 2, offset: 0x18 },
+                Call::MmioWrite { window: 2, offset: 0x44, value: 0x7f0 }
             ]
         );
     }

@@ -10,8 +10,8 @@
 //!   over the component's console output, for code that prints through
 //!   those traits.
 //! - Register access for drivers: [`crate::IoPorts`] and
-//!   [`crate::DeviceWindow`]; interrupts: [`crate::Irq`] with
-//!   [`crate::wait`].
+//!   [`crate::DeviceWindow`], both [`device_registers::Registers`] for the
+//!   driver crates; interrupts: [`crate::Irq`] with [`crate::wait`].
 
 use driver_protocols::timer::{reply, request};
 use embedded_hal::delay::DelayNs;

@@ -72,7 +72,7 @@ pub fn ring_ends() -> impl Iterator<Item = RingEndInfo> {
 pub struct Batch<'b> {
     buffer: &'b mut [u8],
     /// Bytes of records written.
-    bytes: usize,
+    bytes_used: usize,
     /// Messages in the batch.
     count: usize,
 }
@@ -80,7 +80,7 @@ pub struct Batch<'b> {
 impl<'b> Batch<'b> {
     /// An empty batch in `buffer` (whose contents are overwritten).
     pub fn new(buffer: &'b mut [u8]) -> Batch<'b> {
-        Batch { buffer, bytes: 0, count: 0 }
+        Batch { buffer, bytes_used: 0, count: 0 }
     }
 
     /// Bytes a message of `len` bytes takes in a batch.
@@ -99,13 +99,13 @@ impl<'b> Batch<'b> {
     /// called) if the buffer has no room for it.
     pub fn push_with(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) -> bool {
         let Ok(header) = u32::try_from(len) else { return false };
-        let start = self.bytes;
+        let start = self.bytes_used;
         let Some(record) = self.buffer.get_mut(start..start + Batch::record_bytes(len)) else {
             return false;
         };
         record[..4].copy_from_slice(&header.to_le_bytes());
         fill(&mut record[4..4 + len]);
-        self.bytes += record.len();
+        self.bytes_used += record.len();
         self.count += 1;
         true
     }
@@ -121,13 +121,13 @@ impl<'b> Batch<'b> {
 
     /// Forgets every message.
     pub fn clear(&mut self) {
-        self.bytes = 0;
+        self.bytes_used = 0;
         self.count = 0;
     }
 
     /// The records, as the host reads them.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buffer[..self.bytes]
+        &self.buffer[..self.bytes_used]
     }
 
     /// Forgets the first `n` messages, moving the rest to the front.
@@ -137,8 +137,8 @@ impl<'b> Batch<'b> {
         }
         let at = Received { bytes: self.as_bytes(), left: n }
             .fold(0, |at, m| at + Batch::record_bytes(m.len()));
-        self.buffer.copy_within(at..self.bytes, 0);
-        self.bytes -= at;
+        self.buffer.copy_within(at..self.bytes_used, 0);
+        self.bytes_used -= at;
         self.count -= n;
     }
 }

@@ -7,7 +7,7 @@ use core::ptr::NonNull;
 use core::sync::atomic::AtomicU8;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
-use system_manifest::layout::wasm_trap;
+use system_manifest::ipc::wasm_trap;
 use wasmtime::{Config, CustomCodeMemory, Engine, Module, Trap};
 
 /// The module's code is already mapped read-only and executable by the root

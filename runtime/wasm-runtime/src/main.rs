@@ -18,7 +18,8 @@ mod engine;
 mod host;
 
 use pd_runtime::{get_mr, set_mr, Channel, Handler, MessageInfo};
-use system_manifest::layout::{label, slot, wasm_trap};
+use system_manifest::ipc::{label, wasm_trap};
+use system_manifest::layout::slot;
 use wasmtime::{Instance, Store, TypedFunc};
 
 use host::HostState;

@@ -19,9 +19,9 @@ sdk::component!(init_16550);
 
 /// The 16550 at COM1 with the injected crash.
 #[cfg(feature = "component")]
-fn init_16550() -> FaultyDriver<wasm_uart_16550::Uart16550Port<wasm_uart_16550::PortRegisters>> {
-    use wasm_uart_16550::{PortRegisters, Uart16550Port, COM1};
-    FaultyDriver::start(Uart16550Port::new(PortRegisters(sdk::IoPorts::new(COM1))))
+fn init_16550() -> FaultyDriver<wasm_uart_16550::Uart16550Port<sdk::IoPorts>> {
+    use wasm_uart_16550::{Uart16550Port, COM1};
+    FaultyDriver::start(Uart16550Port::new(sdk::IoPorts::new(COM1)))
 }
 
 /// A line containing this makes the driver crash (once).

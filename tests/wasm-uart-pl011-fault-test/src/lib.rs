@@ -6,10 +6,10 @@
 
 use sel4_wasm_sdk::{self as sdk, DeviceWindow};
 use wasm_uart_fault_test::FaultyDriver;
-use wasm_uart_pl011::{Pl011Port, WindowRegisters, UART_WINDOW};
+use wasm_uart_pl011::{Pl011Port, UART_WINDOW};
 
 sdk::component!(init);
 
-fn init() -> FaultyDriver<Pl011Port<WindowRegisters>> {
-    FaultyDriver::start(Pl011Port::new(WindowRegisters(DeviceWindow::new(UART_WINDOW))))
+fn init() -> FaultyDriver<Pl011Port<DeviceWindow>> {
+    FaultyDriver::start(Pl011Port::new(DeviceWindow::new(UART_WINDOW)))
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use system_manifest::layout::{self, badge, slot, vaddr, PAGE_SIZE};
 use system_manifest::*;
+use system_manifest::{console, control};
 
 use crate::diag::{Collector, Problem, Span};
 use crate::model::{ok, Channel, ChannelKind, End, Lifetime, Model, Restart};
@@ -242,17 +243,17 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
     //     signalling it on one channel.
     let console = m.console.as_ref().map(|name| {
         let console = names[&name.v];
-        let (slots, slot_size) = (layout::console::LOG_SLOTS, layout::console::LOG_SLOT_SIZE);
+        let (slots, slot_size) = (console::LOG_SLOTS, console::LOG_SLOT_SIZE);
         let bytes = layout::ring_region_bytes(u64::from(slots), u64::from(slot_size));
-        let log_channel = layout::console::LOG_CHANNEL;
+        let log_channel = console::LOG_CHANNEL;
         let console_name = builds[console].cfg.name.clone();
         let mut root_ring_region = 0;
         // The console logs to itself too: its own lines take the same path.
         let producers: Vec<Option<usize>> = (0..builds.len()).map(Some).chain([None]).collect();
         for producer in producers {
             let ring_name = match producer {
-                Some(p) => format!("{}{}", layout::console::LOG_RING_PREFIX, builds[p].cfg.name),
-                None => layout::console::ROOT_LOG_RING.to_string(),
+                Some(p) => format!("{}{}", console::LOG_RING_PREFIX, builds[p].cfg.name),
+                None => console::ROOT_LOG_RING.to_string(),
             };
             let region = regions.len() as u32;
             regions.push(SharedRegion { name: ring_name.clone(), bytes });
@@ -317,8 +318,8 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
             let b = &mut builds[i];
             b.cfg.control_slot = Some(s);
             b.cfg.channels.push(ChannelEnd {
-                id: layout::control::CHANNEL,
-                peer: layout::control::PEER.to_string(),
+                id: control::CHANNEL,
+                peer: control::PEER.to_string(),
                 kind: ChannelEndKind::Caller { slot: s },
             });
         }

@@ -74,7 +74,7 @@ pub fn report(image: &BootImage) -> String {
             "console: component `{}` receives the log lines of every component and the root task ({} log rings on channel {})",
             name(console.component),
             m.components.len() + 1,
-            system_manifest::layout::console::LOG_CHANNEL
+            system_manifest::console::LOG_CHANNEL
         );
     }
     for (i, c) in m.components.iter().enumerate() {

@@ -112,7 +112,7 @@ pub(crate) fn validate(m: &Model, c: &mut Collector) {
         }
         for reserved in ids.iter_mut() {
             reserved.insert(
-                layout::console::LOG_CHANNEL,
+                system_manifest::console::LOG_CHANNEL,
                 (
                     console.span.clone(),
                     "the console's log ring, which `[console]` reserves".to_string(),
@@ -124,7 +124,7 @@ pub(crate) fn validate(m: &Model, c: &mut Collector) {
     for (i, comp) in m.components.iter().enumerate() {
         if let Some(control) = comp.control.as_ref().filter(|c| c.v) {
             ids[i].insert(
-                layout::control::CHANNEL,
+                system_manifest::control::CHANNEL,
                 (
                     control.span.clone(),
                     "the control channel, which `control = true` reserves".to_string(),

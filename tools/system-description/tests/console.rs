@@ -7,8 +7,8 @@ use std::path::Path;
 
 use common::*;
 use system_description::*;
-use system_manifest::layout::{self, console, control};
 use system_manifest::*;
+use system_manifest::{console, control, layout};
 
 fn manifest() -> SystemManifest {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valid/console.toml");

@@ -1,7 +1,8 @@
 //! Driver logic for the HPET (IA-PC HPET specification 1.0a).
 //!
-//! The driver only talks to an abstract [`Registers`] implementation, so the
-//! same code runs inside a Wasm driver component and on the host against
+//! The driver only talks to its registers through [`Registers`] (32 bits at
+//! a time at byte offsets; a 64-bit register is two halves, low first), so
+//! the same code runs inside a Wasm driver component and on the host against
 //! [`sim::SimHpet`]. Timer 0 is used as a one-shot deadline timer; the main
 //! counter is the time base. [`Deadlines`] multiplexes that one timer
 //! between several clients.
@@ -12,22 +13,9 @@
 mod deadlines;
 pub mod sim;
 
+use device_registers::Registers;
+
 pub use deadlines::{Deadlines, Full};
-
-/// 32-bit access to the HPET's register block (byte offsets; 64-bit registers are two 32-bit halves, low first).
-pub trait Registers {
-    fn read32(&mut self, offset: u32) -> u32;
-    fn write32(&mut self, offset: u32, value: u32);
-}
-
-impl<R: Registers + ?Sized> Registers for &mut R {
-    fn read32(&mut self, offset: u32) -> u32 {
-        (**self).read32(offset)
-    }
-    fn write32(&mut self, offset: u32, value: u32) {
-        (**self).write32(offset, value)
-    }
-}
 
 /// Register offsets and bits, shared with the simulator.
 pub mod reg {
@@ -110,7 +98,7 @@ pub enum Route {
     IoApic(u8),
 }
 
-pub struct Hpet<R: Registers> {
+pub struct Hpet<R: Registers<u32>> {
     regs: R,
     period_fs: u32,
     timers: u8,
@@ -120,11 +108,11 @@ pub struct Hpet<R: Registers> {
 
 const DEADLINE_TIMER: u8 = 0;
 
-impl<R: Registers> Hpet<R> {
+impl<R: Registers<u32>> Hpet<R> {
     /// Reads the capabilities; touches nothing else.
     pub fn new(mut regs: R) -> Result<Self, Error> {
-        let capabilities = regs.read32(reg::CAPABILITIES);
-        let period_fs = regs.read32(reg::PERIOD);
+        let capabilities = regs.read(reg::CAPABILITIES);
+        let period_fs = regs.read(reg::PERIOD);
         let all_ones = capabilities == u32::MAX && period_fs == u32::MAX;
         let zero = capabilities == 0 && period_fs == 0;
         if all_ones || zero {
@@ -169,7 +157,7 @@ impl<R: Registers> Hpet<R> {
         if timer >= self.timers {
             return Err(Error::NoSuchTimer { timer });
         }
-        Ok(self.regs.read32(reg::timer_route_cap(timer)))
+        Ok(self.regs.read(reg::timer_route_cap(timer)))
     }
 
     /// Starts the main counter with timer 0 routed as asked: one-shot,
@@ -190,7 +178,7 @@ impl<R: Registers> Hpet<R> {
         // Timer 0 is set up (interrupt off) before routing or counting
         // changes, so no stale comparator match can reach the new route.
         let config_offset = reg::timer_config(DEADLINE_TIMER);
-        let timer_config = self.regs.read32(config_offset);
+        let timer_config = self.regs.read(config_offset);
         let cleared = reg::TN_INT_TYPE_LEVEL
             | reg::TN_INT_ENB
             | reg::TN_TYPE_PERIODIC
@@ -198,29 +186,28 @@ impl<R: Registers> Hpet<R> {
             | reg::TN_32MODE
             | reg::TN_INT_ROUTE_MASK
             | reg::TN_FSB_EN;
-        self.regs.write32(config_offset, (timer_config & !cleared) | route_field);
+        self.regs.write(config_offset, (timer_config & !cleared) | route_field);
         self.acknowledge();
 
-        let config = self.regs.read32(reg::CONFIGURATION);
+        let config = self.regs.read(reg::CONFIGURATION);
         let legacy = if route == Route::Legacy { reg::CNF_LEG_RT } else { 0 };
-        self.regs
-            .write32(reg::CONFIGURATION, (config & !reg::CNF_LEG_RT) | legacy | reg::CNF_ENABLE);
+        self.regs.write(reg::CONFIGURATION, (config & !reg::CNF_LEG_RT) | legacy | reg::CNF_ENABLE);
         Ok(())
     }
 
     /// Stops the main counter and turns legacy routing off.
     pub fn disable(&mut self) {
-        let config = self.regs.read32(reg::CONFIGURATION);
-        self.regs.write32(reg::CONFIGURATION, config & !(reg::CNF_ENABLE | reg::CNF_LEG_RT));
+        let config = self.regs.read(reg::CONFIGURATION);
+        self.regs.write(reg::CONFIGURATION, config & !(reg::CNF_ENABLE | reg::CNF_LEG_RT));
     }
 
     /// The main counter, read consistently: the high half is read before
     /// and after the low half, and the read repeats if a carry came between.
     pub fn counter(&mut self) -> u64 {
         loop {
-            let high = self.regs.read32(reg::MAIN_COUNTER + 4);
-            let low = self.regs.read32(reg::MAIN_COUNTER);
-            if self.regs.read32(reg::MAIN_COUNTER + 4) == high {
+            let high = self.regs.read(reg::MAIN_COUNTER + 4);
+            let low = self.regs.read(reg::MAIN_COUNTER);
+            if self.regs.read(reg::MAIN_COUNTER + 4) == high {
                 return (u64::from(high) << 32) | u64::from(low);
             }
         }
@@ -253,23 +240,23 @@ impl<R: Registers> Hpet<R> {
     pub fn arm(&mut self, deadline_ns: u64) -> bool {
         let comparator = self.ns_to_ticks(deadline_ns);
         let config_offset = reg::timer_config(DEADLINE_TIMER);
-        let config = self.regs.read32(config_offset);
+        let config = self.regs.read(config_offset);
         // Interrupt off while the halves are written, so the half-written
         // comparator cannot match.
-        self.regs.write32(config_offset, config & !reg::TN_INT_ENB);
+        self.regs.write(config_offset, config & !reg::TN_INT_ENB);
         let comparator_offset = reg::timer_comparator(DEADLINE_TIMER);
-        self.regs.write32(comparator_offset, comparator as u32);
-        self.regs.write32(comparator_offset + 4, (comparator >> 32) as u32);
+        self.regs.write(comparator_offset, comparator as u32);
+        self.regs.write(comparator_offset + 4, (comparator >> 32) as u32);
         self.acknowledge();
-        self.regs.write32(config_offset, config | reg::TN_INT_ENB);
+        self.regs.write(config_offset, config | reg::TN_INT_ENB);
         self.counter() >= comparator
     }
 
     /// Turns timer 0's interrupt off and clears its status.
     pub fn disarm(&mut self) {
         let config_offset = reg::timer_config(DEADLINE_TIMER);
-        let config = self.regs.read32(config_offset);
-        self.regs.write32(config_offset, config & !reg::TN_INT_ENB);
+        let config = self.regs.read(config_offset);
+        self.regs.write(config_offset, config & !reg::TN_INT_ENB);
         self.acknowledge();
     }
 
@@ -277,12 +264,12 @@ impl<R: Registers> Hpet<R> {
     /// level-triggered interrupt; harmless for edge-triggered, whose status
     /// bit real hardware may leave at 0.
     pub fn acknowledge(&mut self) {
-        self.regs.write32(reg::INTERRUPT_STATUS, 1 << DEADLINE_TIMER);
+        self.regs.write(reg::INTERRUPT_STATUS, 1 << DEADLINE_TIMER);
     }
 
     /// True while timer 0's status bit is set.
     pub fn interrupt_pending(&mut self) -> bool {
-        self.regs.read32(reg::INTERRUPT_STATUS) & (1 << DEADLINE_TIMER) != 0
+        self.regs.read(reg::INTERRUPT_STATUS) & (1 << DEADLINE_TIMER) != 0
     }
 
     pub fn registers(&mut self) -> &mut R {

@@ -14,7 +14,7 @@
 //! tests can watch it.
 
 use crate::reg;
-use crate::Registers;
+use device_registers::Registers;
 
 /// Most timers an HPET block can have.
 pub const MAX_TIMERS: usize = 32;
@@ -267,8 +267,8 @@ fn with_high(value: u64, high: u32) -> u64 {
     (value & u64::from(u32::MAX)) | (u64::from(high) << 32)
 }
 
-impl Registers for SimHpet {
-    fn read32(&mut self, offset: u32) -> u32 {
+impl Registers<u32> for SimHpet {
+    fn read(&mut self, offset: u32) -> u32 {
         if !self.present {
             return u32::MAX;
         }
@@ -297,7 +297,7 @@ impl Registers for SimHpet {
         }
     }
 
-    fn write32(&mut self, offset: u32, value: u32) {
+    fn write(&mut self, offset: u32, value: u32) {
         if !self.present {
             return;
         }

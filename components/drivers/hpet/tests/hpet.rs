@@ -1,5 +1,6 @@
+use device_registers::Registers;
 use hpet::sim::{SimHpet, LEGACY_TIMER0_PIN, QEMU_PERIOD_FS, QEMU_Q35_ROUTE_CAP};
-use hpet::{reg, Error, Hpet, Registers, Route};
+use hpet::{reg, Error, Hpet, Route};
 use proptest::prelude::*;
 
 fn enabled_qemu_hpet() -> Hpet<SimHpet> {
@@ -29,11 +30,11 @@ fn absent_hpet_is_not_present() {
     assert_eq!(Hpet::new(SimHpet::absent()).err(), Some(Error::NotPresent));
 
     struct Zeroes;
-    impl Registers for Zeroes {
-        fn read32(&mut self, _offset: u32) -> u32 {
+    impl Registers<u32> for Zeroes {
+        fn read(&mut self, _offset: u32) -> u32 {
             0
         }
-        fn write32(&mut self, _offset: u32, _value: u32) {}
+        fn write(&mut self, _offset: u32, _value: u32) {}
     }
     assert_eq!(Hpet::new(Zeroes).err(), Some(Error::NotPresent));
 }
@@ -137,18 +138,18 @@ fn naive_reads_of_the_two_halves_would_tear() {
     // Shows the simulator really produces the carry race the driver guards against:
     // low then high jumps ahead, high then low goes back.
     let mut sim = SimHpet::qemu();
-    sim.write32(reg::CONFIGURATION, reg::CNF_ENABLE);
+    sim.write(reg::CONFIGURATION, reg::CNF_ENABLE);
     sim.set_counter(0x0000_0004_ffff_ffff);
     sim.set_ticks_per_counter_read(1);
-    let low = sim.read32(reg::MAIN_COUNTER);
-    let high = sim.read32(reg::MAIN_COUNTER + 4);
+    let low = sim.read(reg::MAIN_COUNTER);
+    let high = sim.read(reg::MAIN_COUNTER + 4);
     assert_eq!((u64::from(high) << 32) | u64::from(low), 0x0000_0005_0000_0000);
     let mut sim = SimHpet::qemu();
-    sim.write32(reg::CONFIGURATION, reg::CNF_ENABLE);
+    sim.write(reg::CONFIGURATION, reg::CNF_ENABLE);
     sim.set_counter(0x0000_0004_ffff_fffe);
     sim.set_ticks_per_counter_read(1);
-    let high = sim.read32(reg::MAIN_COUNTER + 4);
-    let low = sim.read32(reg::MAIN_COUNTER);
+    let high = sim.read(reg::MAIN_COUNTER + 4);
+    let low = sim.read(reg::MAIN_COUNTER);
     assert_eq!((u64::from(high) << 32) | u64::from(low), 0x0000_0004_0000_0000, "torn backwards");
 }
 
@@ -255,20 +256,20 @@ fn acknowledge_clears_the_status_bit() {
 #[test]
 fn counter_half_writes_and_route_refusal_in_the_simulator() {
     let mut sim = SimHpet::qemu();
-    sim.write32(reg::MAIN_COUNTER, 0x1234);
-    sim.write32(reg::MAIN_COUNTER + 4, 0x5);
+    sim.write(reg::MAIN_COUNTER, 0x1234);
+    sim.write(reg::MAIN_COUNTER + 4, 0x5);
     assert_eq!(sim.counter_value(), 0x5_0000_1234);
     // A route outside the cap reads back unchanged.
-    sim.write32(reg::timer_config(1), 7 << reg::TN_INT_ROUTE_SHIFT);
-    assert_eq!(sim.read32(reg::timer_config(1)) & reg::TN_INT_ROUTE_MASK, 0);
-    sim.write32(reg::timer_config(1), 2 << reg::TN_INT_ROUTE_SHIFT);
+    sim.write(reg::timer_config(1), 7 << reg::TN_INT_ROUTE_SHIFT);
+    assert_eq!(sim.read(reg::timer_config(1)) & reg::TN_INT_ROUTE_MASK, 0);
+    sim.write(reg::timer_config(1), 2 << reg::TN_INT_ROUTE_SHIFT);
     assert_eq!(
-        sim.read32(reg::timer_config(1)) & reg::TN_INT_ROUTE_MASK,
+        sim.read(reg::timer_config(1)) & reg::TN_INT_ROUTE_MASK,
         2 << reg::TN_INT_ROUTE_SHIFT
     );
     // Capability bits are read-only.
-    sim.write32(reg::timer_config(1), 0);
-    assert_ne!(sim.read32(reg::timer_config(1)) & reg::TN_SIZE_CAP, 0);
+    sim.write(reg::timer_config(1), 0);
+    assert_ne!(sim.read(reg::timer_config(1)) & reg::TN_SIZE_CAP, 0);
 }
 
 proptest! {

@@ -1,7 +1,8 @@
 //! Driver logic for the ARM PrimeCell PL011 UART (TRM DDI 0183).
 //!
-//! The driver only talks to an abstract [`Registers`] implementation, so the
-//! same code runs inside a Wasm driver component (where the host provides
+//! The driver only talks to its registers through [`Registers`] (every
+//! register is one aligned 32-bit word at a byte offset from the base), so
+//! the same code runs inside a Wasm driver component (where the host provides
 //! MMIO access through a device window) and on the host against
 //! [`sim::SimPl011`].
 //!
@@ -27,22 +28,9 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+use device_registers::Registers;
+
 pub mod sim;
-
-/// 32-bit access to the PL011's registers (byte offsets from its base; every register is one aligned 32-bit word).
-pub trait Registers {
-    fn read32(&mut self, offset: u32) -> u32;
-    fn write32(&mut self, offset: u32, value: u32);
-}
-
-impl<R: Registers + ?Sized> Registers for &mut R {
-    fn read32(&mut self, offset: u32) -> u32 {
-        (**self).read32(offset)
-    }
-    fn write32(&mut self, offset: u32, value: u32) {
-        (**self).write32(offset, value)
-    }
-}
 
 /// Register offsets and bits, shared with the simulator.
 pub mod reg {
@@ -505,7 +493,7 @@ impl LineErrors {
     }
 }
 
-pub struct Pl011<R: Registers> {
+pub struct Pl011<R: Registers<u32>> {
     regs: R,
     errors: LineErrors,
     /// Bytes the transmit FIFO takes whenever FR.TXFE reads set: the
@@ -513,7 +501,7 @@ pub struct Pl011<R: Registers> {
     transmit_burst: usize,
 }
 
-impl<R: Registers> Pl011<R> {
+impl<R: Registers<u32>> Pl011<R> {
     /// Wraps the registers without touching the device; call [`Self::init`] before use.
     pub fn new(regs: R) -> Self {
         Pl011 { regs, errors: LineErrors::default(), transmit_burst: 1 }
@@ -522,7 +510,7 @@ impl<R: Registers> Pl011<R> {
     /// Reads the PrimeCell ID registers: an error unless they say PL011.
     pub fn identify(&mut self) -> Result<Identity, InitError> {
         let mut id_bytes = |base: u32| -> [u8; 4] {
-            core::array::from_fn(|i| self.regs.read32(base + 4 * i as u32) as u8)
+            core::array::from_fn(|i| self.regs.read(base + 4 * i as u32) as u8)
         };
         let periph_id = id_bytes(reg::PERIPH_ID0);
         let pcell_id = id_bytes(reg::PCELL_ID0);
@@ -559,26 +547,26 @@ impl<R: Registers> Pl011<R> {
             }
             core::hint::spin_loop();
         }
-        self.regs.write32(reg::CR, 0);
-        self.regs.write32(reg::LCR_H, 0);
-        self.regs.write32(reg::IMSC, 0);
+        self.regs.write(reg::CR, 0);
+        self.regs.write(reg::LCR_H, 0);
+        self.regs.write(reg::IMSC, 0);
         // The receive FIFO holds at most 32 characters; the receiver is
         // off, so no more arrive.
         for _ in 0..2 * 32 {
             if self.flags() & reg::FR_RXFE != 0 {
                 break;
             }
-            self.regs.read32(reg::DR);
+            self.regs.read(reg::DR);
         }
-        self.regs.write32(reg::RSR_ECR, 0);
-        self.regs.write32(reg::ICR, reg::INT_ALL);
+        self.regs.write(reg::RSR_ECR, 0);
+        self.regs.write(reg::ICR, reg::INT_ALL);
         if let Some(divisors) = divisors {
-            self.regs.write32(reg::IBRD, divisors.integer as u32);
-            self.regs.write32(reg::FBRD, divisors.fraction as u32);
+            self.regs.write(reg::IBRD, divisors.integer as u32);
+            self.regs.write(reg::FBRD, divisors.fraction as u32);
         }
         // Also latches IBRD and FBRD.
-        self.regs.write32(reg::LCR_H, reg::LCR_H_WLEN_8 | reg::LCR_H_FEN);
-        self.regs.write32(
+        self.regs.write(reg::LCR_H, reg::LCR_H_WLEN_8 | reg::LCR_H_FEN);
+        self.regs.write(
             reg::IFLS,
             (config.receive_level.bits() << reg::IFLS_RX_SHIFT)
                 | (config.transmit_level.bits() << reg::IFLS_TX_SHIFT),
@@ -588,8 +576,8 @@ impl<R: Registers> Pl011<R> {
         } else {
             Interrupts::NONE
         };
-        self.regs.write32(reg::IMSC, mask.bits());
-        self.regs.write32(reg::CR, reg::CR_UARTEN | reg::CR_TXE | reg::CR_RXE);
+        self.regs.write(reg::IMSC, mask.bits());
+        self.regs.write(reg::CR, reg::CR_UARTEN | reg::CR_TXE | reg::CR_RXE);
         self.errors = LineErrors::default();
         self.transmit_burst = identity.fifo_depth();
         Ok(identity)
@@ -597,7 +585,7 @@ impl<R: Registers> Pl011<R> {
 
     /// FR.
     pub fn flags(&mut self) -> u32 {
-        self.regs.read32(reg::FR)
+        self.regs.read(reg::FR)
     }
 
     /// False if the transmit FIFO is full.
@@ -605,7 +593,7 @@ impl<R: Registers> Pl011<R> {
         if self.flags() & reg::FR_TXFF != 0 {
             return false;
         }
-        self.regs.write32(reg::DR, byte as u32);
+        self.regs.write(reg::DR, byte as u32);
         true
     }
 
@@ -652,7 +640,7 @@ impl<R: Registers> Pl011<R> {
     fn write_unchecked(&mut self, bytes: &[u8], room: usize) -> usize {
         let chunk = &bytes[..room.min(bytes.len())];
         for &byte in chunk {
-            self.regs.write32(reg::DR, byte as u32);
+            self.regs.write(reg::DR, byte as u32);
         }
         chunk.len()
     }
@@ -663,7 +651,7 @@ impl<R: Registers> Pl011<R> {
         if self.flags() & reg::FR_RXFE != 0 {
             return None;
         }
-        let dr = self.regs.read32(reg::DR);
+        let dr = self.regs.read(reg::DR);
         let received =
             Received { byte: (dr & reg::DR_DATA_MASK) as u8, errors: RxErrors::from_dr(dr) };
         self.errors.count(received.errors);
@@ -694,35 +682,35 @@ impl<R: Registers> Pl011<R> {
     /// The unmasked interrupts that are asserted (MIS): the device's
     /// interrupt line is high while this is not empty.
     pub fn pending_interrupts(&mut self) -> Interrupts {
-        Interrupts::from_bits(self.regs.read32(reg::MIS))
+        Interrupts::from_bits(self.regs.read(reg::MIS))
     }
 
     /// Every asserted interrupt, masked or not (RIS).
     pub fn raw_interrupts(&mut self) -> Interrupts {
-        Interrupts::from_bits(self.regs.read32(reg::RIS))
+        Interrupts::from_bits(self.regs.read(reg::RIS))
     }
 
     /// Clears `interrupts` (ICR). A receive interrupt whose cause remains
     /// (the FIFO still at its level) is raised again by the next character.
     pub fn clear_interrupts(&mut self, interrupts: Interrupts) {
-        self.regs.write32(reg::ICR, interrupts.bits());
+        self.regs.write(reg::ICR, interrupts.bits());
     }
 
     /// Replaces the interrupt mask (IMSC): the interrupts let out.
     pub fn set_interrupt_mask(&mut self, interrupts: Interrupts) {
-        self.regs.write32(reg::IMSC, interrupts.bits());
+        self.regs.write(reg::IMSC, interrupts.bits());
     }
 
     pub fn interrupt_mask(&mut self) -> Interrupts {
-        Interrupts::from_bits(self.regs.read32(reg::IMSC))
+        Interrupts::from_bits(self.regs.read(reg::IMSC))
     }
 
     /// RSR's sticky error flags, then clears them (ECR). Unlike the flags
     /// of each character, RSR shows an overrun as soon as it happens. Not
     /// counted in [`Self::line_errors`].
     pub fn take_receive_status(&mut self) -> RxErrors {
-        let status = RxErrors::from_rsr(self.regs.read32(reg::RSR_ECR));
-        self.regs.write32(reg::RSR_ECR, 0);
+        let status = RxErrors::from_rsr(self.regs.read(reg::RSR_ECR));
+        self.regs.write(reg::RSR_ECR, 0);
         status
     }
 
@@ -758,12 +746,12 @@ impl<R: Registers> Pl011<R> {
     }
 }
 
-impl<R: Registers> embedded_io::ErrorType for Pl011<R> {
+impl<R: Registers<u32>> embedded_io::ErrorType for Pl011<R> {
     /// Line errors are counted (see [`Pl011::line_errors`]), not returned.
     type Error = core::convert::Infallible;
 }
 
-impl<R: Registers> embedded_io::Read for Pl011<R> {
+impl<R: Registers<u32>> embedded_io::Read for Pl011<R> {
     /// Blocks by polling FR until at least one byte has arrived, then
     /// returns everything already received that fits in `buf`. An empty
     /// `buf` returns 0 at once. Use [`embedded_io::ReadReady`] or the
@@ -782,13 +770,13 @@ impl<R: Registers> embedded_io::Read for Pl011<R> {
     }
 }
 
-impl<R: Registers> embedded_io::ReadReady for Pl011<R> {
+impl<R: Registers<u32>> embedded_io::ReadReady for Pl011<R> {
     fn read_ready(&mut self) -> Result<bool, Self::Error> {
         Ok(self.data_ready())
     }
 }
 
-impl<R: Registers> embedded_io::Write for Pl011<R> {
+impl<R: Registers<u32>> embedded_io::Write for Pl011<R> {
     /// Polls until the transmit FIFO has room, then writes as many bytes as
     /// it is known to take (a whole FIFO's worth when it is empty, after
     /// [`Pl011::init`]); returns how many were written.
@@ -809,7 +797,7 @@ impl<R: Registers> embedded_io::Write for Pl011<R> {
     }
 }
 
-impl<R: Registers> embedded_io::WriteReady for Pl011<R> {
+impl<R: Registers<u32>> embedded_io::WriteReady for Pl011<R> {
     fn write_ready(&mut self) -> Result<bool, Self::Error> {
         Ok(self.transmit_ready())
     }

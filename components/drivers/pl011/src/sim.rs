@@ -35,6 +35,8 @@
 //! sends per poll), baud rate, word length and parity (everything is 8
 //! bits), loopback, send break, modem lines and their interrupts, IrDA, DMA.
 
+use device_registers::Registers;
+
 use crate::{reg, FifoLevel, RxErrors};
 
 /// FIFO depth of r1p5.
@@ -438,8 +440,8 @@ impl SimPl011 {
     }
 }
 
-impl crate::Registers for SimPl011 {
-    fn read32(&mut self, offset: u32) -> u32 {
+impl Registers<u32> for SimPl011 {
+    fn read(&mut self, offset: u32) -> u32 {
         if !self.present {
             return u32::MAX;
         }
@@ -463,7 +465,7 @@ impl crate::Registers for SimPl011 {
         }
     }
 
-    fn write32(&mut self, offset: u32, value: u32) {
+    fn write(&mut self, offset: u32, value: u32) {
         if !self.present {
             return;
         }

@@ -1,8 +1,9 @@
+use device_registers::Registers;
 use embedded_io::{Read, ReadReady, Write, WriteReady};
 use pl011::sim::{SimPl011, Transmitter, FIFO_DEPTH, LEGACY_FIFO_DEPTH};
 use pl011::{
     divisors, reg, BaudRate, Config, Divisors, FifoLevel, InitError, Interrupts, LineErrors, Pl011,
-    Received, Registers, RxErrors, INIT_DRAIN_POLLS, QEMU_VIRT_UARTCLK_HZ,
+    Received, RxErrors, INIT_DRAIN_POLLS, QEMU_VIRT_UARTCLK_HZ,
 };
 use proptest::prelude::*;
 
@@ -18,8 +19,8 @@ fn initialised(config: Config) -> Pl011<SimPl011> {
 
 /// A sim set up as firmware or a previous driver left it: enabled, FIFOs on.
 fn enabled_sim(mut sim: SimPl011) -> SimPl011 {
-    sim.write32(reg::LCR_H, reg::LCR_H_WLEN_8 | reg::LCR_H_FEN);
-    sim.write32(reg::CR, reg::CR_UARTEN | reg::CR_TXE | reg::CR_RXE);
+    sim.write(reg::LCR_H, reg::LCR_H_WLEN_8 | reg::LCR_H_FEN);
+    sim.write(reg::CR, reg::CR_UARTEN | reg::CR_TXE | reg::CR_RXE);
     sim
 }
 
@@ -30,18 +31,18 @@ struct Counting {
     data_writes: usize,
 }
 
-impl Registers for Counting {
-    fn read32(&mut self, offset: u32) -> u32 {
+impl Registers<u32> for Counting {
+    fn read(&mut self, offset: u32) -> u32 {
         if offset == reg::FR {
             self.flag_reads += 1;
         }
-        self.sim.read32(offset)
+        self.sim.read(offset)
     }
-    fn write32(&mut self, offset: u32, value: u32) {
+    fn write(&mut self, offset: u32, value: u32) {
         if offset == reg::DR {
             self.data_writes += 1;
         }
-        self.sim.write32(offset, value)
+        self.sim.write(offset, value)
     }
 }
 
@@ -114,11 +115,11 @@ fn divisors_give_the_rate_within_rounding() {
 #[test]
 fn divisors_latch_only_when_lcr_h_is_written() {
     let mut sim = SimPl011::new();
-    sim.write32(reg::IBRD, 13);
-    sim.write32(reg::FBRD, 1);
+    sim.write(reg::IBRD, 13);
+    sim.write(reg::FBRD, 1);
     assert_eq!(sim.baud_divisors(), (0, 0));
-    assert_eq!((sim.read32(reg::IBRD), sim.read32(reg::FBRD)), (13, 1));
-    sim.write32(reg::LCR_H, reg::LCR_H_WLEN_8);
+    assert_eq!((sim.read(reg::IBRD), sim.read(reg::FBRD)), (13, 1));
+    sim.write(reg::LCR_H, reg::LCR_H_WLEN_8);
     assert_eq!(sim.baud_divisors(), (13, 1));
 }
 
@@ -139,7 +140,7 @@ fn bad_baud_is_rejected_without_touching_the_device() {
         let sim = uart.registers();
         assert_eq!(sim.control(), reg::CR_RESET);
         assert_eq!(sim.line_control(), 0);
-        assert_eq!((sim.read32(reg::IBRD), sim.baud_divisors()), (0, (0, 0)));
+        assert_eq!((sim.read(reg::IBRD), sim.baud_divisors()), (0, (0, 0)));
     }
 }
 
@@ -157,11 +158,11 @@ fn divisor_range_ends() {
 /// Registers that read a fixed value and ignore writes.
 struct Fixed(u32);
 
-impl Registers for Fixed {
-    fn read32(&mut self, _offset: u32) -> u32 {
+impl Registers<u32> for Fixed {
+    fn read(&mut self, _offset: u32) -> u32 {
         self.0
     }
-    fn write32(&mut self, _offset: u32, _value: u32) {}
+    fn write(&mut self, _offset: u32, _value: u32) {}
 }
 
 #[test]
@@ -183,16 +184,16 @@ fn absent_uart_is_not_present() {
 #[test]
 fn another_primecell_is_not_a_pl011() {
     struct OtherPart(SimPl011);
-    impl Registers for OtherPart {
-        fn read32(&mut self, offset: u32) -> u32 {
+    impl Registers<u32> for OtherPart {
+        fn read(&mut self, offset: u32) -> u32 {
             match offset {
                 // PL031's part number, same designer and cell ID.
                 reg::PERIPH_ID0 => 0x31,
-                _ => self.0.read32(offset),
+                _ => self.0.read(offset),
             }
         }
-        fn write32(&mut self, offset: u32, value: u32) {
-            self.0.write32(offset, value)
+        fn write(&mut self, offset: u32, value: u32) {
+            self.0.write(offset, value)
         }
     }
     let result = Pl011::new(OtherPart(SimPl011::new())).identify();
@@ -214,7 +215,7 @@ fn identity_gives_the_fifo_depth_of_the_revision() {
 #[test]
 fn init_discards_stale_receive_data_errors_and_interrupts() {
     let mut sim = enabled_sim(SimPl011::new());
-    sim.write32(reg::IMSC, reg::INT_ALL);
+    sim.write(reg::IMSC, reg::INT_ALL);
     sim.inject(&[7; FIFO_DEPTH + 3]);
     sim.line_idle();
     assert!(sim.irq_asserted());
@@ -232,7 +233,7 @@ fn init_lets_a_previous_owners_output_drain_first() {
     let mut sim = enabled_sim(SimPl011::new());
     sim.set_transmitter(Transmitter::PerFlagRead(1));
     for &byte in b"last words" {
-        sim.write32(reg::DR, byte as u32);
+        sim.write(reg::DR, byte as u32);
     }
     let mut uart = initialised_sim(sim, Config::default());
     let sim = uart.registers();
@@ -244,8 +245,8 @@ fn init_lets_a_previous_owners_output_drain_first() {
 fn init_flushes_output_that_cannot_drain() {
     let mut sim = enabled_sim(SimPl011::new());
     sim.set_transmitter(Transmitter::PerFlagRead(0));
-    sim.write32(reg::DR, b'x' as u32);
-    sim.write32(reg::DR, b'y' as u32);
+    sim.write(reg::DR, b'x' as u32);
+    sim.write(reg::DR, b'y' as u32);
     let mut uart = Pl011::new(Counting { sim, flag_reads: 0, data_writes: 0 });
     uart.init(&Config::default()).unwrap();
     let counting = uart.registers();
@@ -314,8 +315,8 @@ fn write_blocking_waits_for_room_then_gives_up() {
 fn before_init_every_byte_is_polled_for() {
     // Firmware left the FIFOs off: the holding register takes one byte.
     let mut sim = SimPl011::new();
-    sim.write32(reg::LCR_H, reg::LCR_H_WLEN_8);
-    sim.write32(reg::CR, reg::CR_UARTEN | reg::CR_TXE | reg::CR_RXE);
+    sim.write(reg::LCR_H, reg::LCR_H_WLEN_8);
+    sim.write(reg::CR, reg::CR_UARTEN | reg::CR_TXE | reg::CR_RXE);
     sim.set_transmitter(Transmitter::PerFlagRead(1));
     let mut uart = Pl011::new(sim);
     assert_eq!(uart.write_blocking(b"no fifo", 10), 7);
@@ -328,12 +329,12 @@ fn before_init_every_byte_is_polled_for() {
 fn clearing_fen_flushes_the_transmit_fifo() {
     let mut sim = enabled_sim(SimPl011::new());
     sim.set_transmitter(Transmitter::PerFlagRead(0));
-    sim.write32(reg::DR, 1);
-    sim.write32(reg::DR, 2);
+    sim.write(reg::DR, 1);
+    sim.write(reg::DR, 2);
     assert_eq!(sim.transmit_pending(), 2);
-    sim.write32(reg::LCR_H, reg::LCR_H_WLEN_8);
+    sim.write(reg::LCR_H, reg::LCR_H_WLEN_8);
     assert_eq!((sim.transmit_pending(), sim.transmit_flushed()), (0, 2));
-    assert_ne!(sim.read32(reg::FR) & reg::FR_TXFE, 0);
+    assert_ne!(sim.read(reg::FR) & reg::FR_TXFE, 0);
 }
 
 #[test]
@@ -520,12 +521,12 @@ fn transmit_interrupt_fires_passing_down_through_its_level() {
 #[test]
 fn without_fifos_one_character_fills_the_receiver() {
     let mut sim = SimPl011::new();
-    sim.write32(reg::LCR_H, reg::LCR_H_WLEN_8);
-    sim.write32(reg::CR, reg::CR_UARTEN | reg::CR_TXE | reg::CR_RXE);
-    sim.write32(reg::IMSC, reg::INT_RX);
+    sim.write(reg::LCR_H, reg::LCR_H_WLEN_8);
+    sim.write(reg::CR, reg::CR_UARTEN | reg::CR_TXE | reg::CR_RXE);
+    sim.write(reg::IMSC, reg::INT_RX);
     assert_eq!(sim.inject(b"ab"), 1);
     assert!(sim.irq_asserted(), "one character raises the receive interrupt");
-    let fr = sim.read32(reg::FR);
+    let fr = sim.read(reg::FR);
     assert_ne!(fr & reg::FR_RXFF, 0);
     assert_ne!(sim.raw_interrupts() & reg::INT_OE, 0);
     let mut uart = Pl011::new(sim);

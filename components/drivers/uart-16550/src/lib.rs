@@ -1,8 +1,9 @@
 //! Driver logic for the 16550 UART.
 //!
-//! The driver only talks to an abstract [`Registers`] implementation, so the
-//! same code runs inside a Wasm driver component (where the host provides
-//! port or MMIO access) and on the host against [`sim::SimUart`].
+//! The driver only talks to its registers through [`Registers`] (its 8
+//! byte-wide registers at offsets 0..=7 from the base), so the same code runs
+//! inside a Wasm driver component (where the host provides port or MMIO
+//! access) and on the host against [`sim::SimUart`].
 //!
 //! Line endings are the caller's business: bytes are sent and received as
 //! they are, with no translation.
@@ -10,36 +11,23 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+use device_registers::Registers;
+
 pub mod sim;
-
-/// Byte-wide access to the UART's 8 registers (offset 0..=7 from its base; x86 IO ports or MMIO).
-pub trait Registers {
-    fn read(&mut self, offset: u8) -> u8;
-    fn write(&mut self, offset: u8, value: u8);
-}
-
-impl<R: Registers + ?Sized> Registers for &mut R {
-    fn read(&mut self, offset: u8) -> u8 {
-        (**self).read(offset)
-    }
-    fn write(&mut self, offset: u8, value: u8) {
-        (**self).write(offset, value)
-    }
-}
 
 /// Register offsets and bits, shared with the simulator.
 pub mod reg {
     /// Receiver buffer (read) / transmitter holding (write); divisor latch low when LCR.DLAB.
-    pub const RBR_THR_DLL: u8 = 0;
+    pub const RBR_THR_DLL: u32 = 0;
     /// Interrupt enable; divisor latch high when LCR.DLAB.
-    pub const IER_DLM: u8 = 1;
+    pub const IER_DLM: u32 = 1;
     /// Interrupt identification (read) / FIFO control (write).
-    pub const IIR_FCR: u8 = 2;
-    pub const LCR: u8 = 3;
-    pub const MCR: u8 = 4;
-    pub const LSR: u8 = 5;
-    pub const MSR: u8 = 6;
-    pub const SCR: u8 = 7;
+    pub const IIR_FCR: u32 = 2;
+    pub const LCR: u32 = 3;
+    pub const MCR: u32 = 4;
+    pub const LSR: u32 = 5;
+    pub const MSR: u32 = 6;
+    pub const SCR: u32 = 7;
 
     pub const IER_RECEIVED_DATA: u8 = 1 << 0;
     pub const IER_THR_EMPTY: u8 = 1 << 1;
@@ -175,12 +163,12 @@ impl LineErrors {
     }
 }
 
-pub struct Uart16550<R: Registers> {
+pub struct Uart16550<R: Registers<u8>> {
     regs: R,
     errors: LineErrors,
 }
 
-impl<R: Registers> Uart16550<R> {
+impl<R: Registers<u8>> Uart16550<R> {
     /// Wraps the registers without touching the device; call [`Self::init`] before use.
     pub fn new(regs: R) -> Self {
         Uart16550 { regs, errors: LineErrors::default() }
@@ -334,12 +322,12 @@ pub fn decode_iir(iir: u8) -> Option<Interrupt> {
     }
 }
 
-impl<R: Registers> embedded_io::ErrorType for Uart16550<R> {
+impl<R: Registers<u8>> embedded_io::ErrorType for Uart16550<R> {
     /// Line errors are counted (see [`Uart16550::line_errors`]), not returned.
     type Error = core::convert::Infallible;
 }
 
-impl<R: Registers> embedded_io::Read for Uart16550<R> {
+impl<R: Registers<u8>> embedded_io::Read for Uart16550<R> {
     /// Blocks by polling LSR until at least one byte has arrived, then
     /// returns everything already received that fits in `buf`. An empty
     /// `buf` returns 0 at once. Use [`embedded_io::ReadReady`] or the
@@ -358,13 +346,13 @@ impl<R: Registers> embedded_io::Read for Uart16550<R> {
     }
 }
 
-impl<R: Registers> embedded_io::ReadReady for Uart16550<R> {
+impl<R: Registers<u8>> embedded_io::ReadReady for Uart16550<R> {
     fn read_ready(&mut self) -> Result<bool, Self::Error> {
         Ok(self.data_ready())
     }
 }
 
-impl<R: Registers> embedded_io::Write for Uart16550<R> {
+impl<R: Registers<u8>> embedded_io::Write for Uart16550<R> {
     /// Polls until the first byte is accepted, then writes on while the
     /// transmitter takes bytes without waiting; returns how many were written.
     fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
@@ -387,7 +375,7 @@ impl<R: Registers> embedded_io::Write for Uart16550<R> {
     }
 }
 
-impl<R: Registers> embedded_io::WriteReady for Uart16550<R> {
+impl<R: Registers<u8>> embedded_io::WriteReady for Uart16550<R> {
     fn write_ready(&mut self) -> Result<bool, Self::Error> {
         Ok(self.transmit_ready())
     }

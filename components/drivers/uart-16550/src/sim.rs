@@ -10,7 +10,7 @@
 //! "sent" at once, or after the configured busy polls).
 
 use crate::reg;
-use crate::Registers;
+use device_registers::Registers;
 
 /// Receive FIFO depth of a 16550A.
 pub const FIFO_DEPTH: usize = 16;
@@ -224,8 +224,8 @@ impl SimUart {
     }
 }
 
-impl Registers for SimUart {
-    fn read(&mut self, offset: u8) -> u8 {
+impl Registers<u8> for SimUart {
+    fn read(&mut self, offset: u32) -> u8 {
         if !self.present {
             return 0xff;
         }
@@ -267,7 +267,7 @@ impl Registers for SimUart {
         }
     }
 
-    fn write(&mut self, offset: u8, value: u8) {
+    fn write(&mut self, offset: u32, value: u8) {
         if !self.present {
             return;
         }

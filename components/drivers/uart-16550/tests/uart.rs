@@ -1,7 +1,8 @@
+use device_registers::Registers;
 use embedded_io::{Read, ReadReady, Write, WriteReady};
 use proptest::prelude::*;
 use uart_16550::sim::{SimUart, FIFO_DEPTH};
-use uart_16550::{reg, Config, InitError, Interrupt, LineErrors, Registers, Uart16550};
+use uart_16550::{reg, Config, InitError, Interrupt, LineErrors, Uart16550};
 
 fn initialised(config: Config) -> Uart16550<SimUart> {
     let mut uart = Uart16550::new(SimUart::new());
@@ -204,15 +205,15 @@ fn transmitter_empty_interrupt_after_a_busy_byte() {
 /// Registers whose IIR reads a fixed value, for the encodings the simulator never produces.
 struct FixedIir(u8);
 
-impl Registers for FixedIir {
-    fn read(&mut self, offset: u8) -> u8 {
+impl Registers<u8> for FixedIir {
+    fn read(&mut self, offset: u32) -> u8 {
         if offset == reg::IIR_FCR {
             self.0
         } else {
             0
         }
     }
-    fn write(&mut self, _offset: u8, _value: u8) {}
+    fn write(&mut self, _offset: u32, _value: u8) {}
 }
 
 #[test]

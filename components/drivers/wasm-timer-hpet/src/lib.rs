@@ -17,8 +17,9 @@
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
+use device_registers::Registers;
 use driver_protocols::timer::{reply, request, MAX_TIMEOUT_NS};
-use hpet::{Deadlines, Hpet, Registers, Route};
+use hpet::{Deadlines, Hpet, Route};
 use sel4_wasm_sdk::{self as sdk, Channel, ChannelKind, DeviceWindow, Handler, Irq, Reply};
 
 #[cfg(feature = "component")]
@@ -32,21 +33,7 @@ pub const HPET_WINDOW: u32 = 0;
 /// Channel ids (and so clients) the driver can serve.
 const CHANNEL_IDS: usize = 32;
 
-/// The HPET's registers through the granted window.
-pub struct WindowRegisters(pub DeviceWindow);
-
-impl Registers for WindowRegisters {
-    fn read32(&mut self, offset: u32) -> u32 {
-        // A refused offset reads as a missing device (all ones).
-        self.0.read32(offset).unwrap_or(u32::MAX)
-    }
-
-    fn write32(&mut self, offset: u32, value: u32) {
-        let _ = self.0.write32(offset, value);
-    }
-}
-
-pub struct TimerService<R: Registers> {
+pub struct TimerService<R: Registers<u32>> {
     pub hpet: Hpet<R>,
     /// Pending timeouts, by the client's call channel id.
     deadlines: Deadlines<CHANNEL_IDS>,
@@ -57,8 +44,8 @@ pub struct TimerService<R: Registers> {
     pub signalled: u64,
 }
 
-pub fn init() -> TimerService<WindowRegisters> {
-    let hpet = match Hpet::new(WindowRegisters(DeviceWindow::new(HPET_WINDOW))) {
+pub fn init() -> TimerService<DeviceWindow> {
+    let hpet = match Hpet::new(DeviceWindow::new(HPET_WINDOW)) {
         Ok(hpet) => hpet,
         Err(e) => panic!("no usable HPET in device window {HPET_WINDOW}: {e:?}"),
     };
@@ -81,7 +68,7 @@ pub fn init() -> TimerService<WindowRegisters> {
     service
 }
 
-impl<R: Registers> TimerService<R> {
+impl<R: Registers<u32>> TimerService<R> {
     pub fn new(mut hpet: Hpet<R>, signal_of: [Option<Channel>; CHANNEL_IDS]) -> TimerService<R> {
         if let Err(e) = hpet.enable(Route::Legacy) {
             panic!("enabling the HPET: {e:?}");
@@ -150,7 +137,7 @@ impl<R: Registers> TimerService<R> {
     }
 }
 
-impl<R: Registers> Handler for TimerService<R> {
+impl<R: Registers<u32>> Handler for TimerService<R> {
     fn notified(&mut self, channel: Channel) {
         if channel.id() == IRQ_CHANNEL {
             self.hpet.acknowledge();

@@ -20,8 +20,9 @@
 
 use core::ops::{Deref, DerefMut};
 
+use device_registers::Registers;
 use sel4_wasm_sdk::IoPorts;
-use uart_16550::{Config, ReceiveTrigger, Registers, Uart16550};
+use uart_16550::{Config, ReceiveTrigger, Uart16550};
 use wasm_serial::SerialPort;
 pub use wasm_serial::{write_text, INPUT, IRQ_CHANNEL, OUTPUT};
 
@@ -33,44 +34,30 @@ pub const COM1: u16 = 0x3f8;
 /// Polls of a busy transmitter before a byte is given up.
 const SPINS_PER_BYTE: u32 = 100_000;
 
-/// The UART's registers through granted IO ports.
-pub struct PortRegisters(pub IoPorts);
-
-impl Registers for PortRegisters {
-    fn read(&mut self, offset: u8) -> u8 {
-        // A refused port reads as a missing device (all ones).
-        self.0.read8(offset as u16).unwrap_or(0xff)
-    }
-
-    fn write(&mut self, offset: u8, value: u8) {
-        let _ = self.0.write8(offset as u16, value);
-    }
-}
-
 /// The 16550 as the shared serial driver uses it (dereferences to the
 /// [`Uart16550`]).
-pub struct Uart16550Port<R: Registers>(pub Uart16550<R>);
+pub struct Uart16550Port<R: Registers<u8>>(pub Uart16550<R>);
 
-impl<R: Registers> Uart16550Port<R> {
+impl<R: Registers<u8>> Uart16550Port<R> {
     pub fn new(registers: R) -> Self {
         Uart16550Port(Uart16550::new(registers))
     }
 }
 
-impl<R: Registers> Deref for Uart16550Port<R> {
+impl<R: Registers<u8>> Deref for Uart16550Port<R> {
     type Target = Uart16550<R>;
     fn deref(&self) -> &Uart16550<R> {
         &self.0
     }
 }
 
-impl<R: Registers> DerefMut for Uart16550Port<R> {
+impl<R: Registers<u8>> DerefMut for Uart16550Port<R> {
     fn deref_mut(&mut self) -> &mut Uart16550<R> {
         &mut self.0
     }
 }
 
-impl<R: Registers> SerialPort for Uart16550Port<R> {
+impl<R: Registers<u8>> SerialPort for Uart16550Port<R> {
     fn start(&mut self, receive_interrupt: bool) {
         // Eight bytes or the character timeout: a burst of typing is one or
         // two interrupts rather than one per byte.
@@ -96,8 +83,8 @@ impl<R: Registers> SerialPort for Uart16550Port<R> {
 /// The serial driver on a 16550.
 pub type SerialDriver<R> = wasm_serial::SerialDriver<Uart16550Port<R>>;
 
-pub fn init() -> SerialDriver<PortRegisters> {
-    let mut driver = SerialDriver::new(Uart16550Port::new(PortRegisters(IoPorts::new(COM1))));
+pub fn init() -> SerialDriver<IoPorts> {
+    let mut driver = SerialDriver::new(Uart16550Port::new(IoPorts::new(COM1)));
     driver.start();
     driver
 }

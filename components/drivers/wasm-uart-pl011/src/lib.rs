@@ -32,7 +32,8 @@
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
-use pl011::{reg, BaudRate, Config, FifoLevel, Interrupts, Pl011, Registers, QEMU_VIRT_UARTCLK_HZ};
+use device_registers::Registers;
+use pl011::{reg, BaudRate, Config, FifoLevel, Interrupts, Pl011, QEMU_VIRT_UARTCLK_HZ};
 use sel4_wasm_sdk::{self as sdk, DeviceWindow};
 use wasm_serial::SerialPort;
 pub use wasm_serial::{write_text, INPUT, IRQ_CHANNEL, OUTPUT};
@@ -51,35 +52,21 @@ pub const BAUD: u32 = 115_200;
 /// Polls of a full transmit FIFO before the rest of a write is given up.
 const SPINS_PER_BYTE: u32 = 100_000;
 
-/// The UART's registers through the granted device window.
-pub struct WindowRegisters(pub DeviceWindow);
-
-impl Registers for WindowRegisters {
-    fn read32(&mut self, offset: u32) -> u32 {
-        // A refused access reads as a missing device (all ones).
-        self.0.read32(offset).unwrap_or(u32::MAX)
-    }
-
-    fn write32(&mut self, offset: u32, value: u32) {
-        let _ = self.0.write32(offset, value);
-    }
-}
-
 /// The PL011 as the shared serial driver uses it.
-pub struct Pl011Port<R: Registers>(pub Pl011<R>);
+pub struct Pl011Port<R: Registers<u32>>(pub Pl011<R>);
 
-impl<R: Registers> Pl011Port<R> {
+impl<R: Registers<u32>> Pl011Port<R> {
     pub fn new(registers: R) -> Self {
         Pl011Port(Pl011::new(registers))
     }
 }
 
-impl<R: Registers> SerialPort for Pl011Port<R> {
+impl<R: Registers<u32>> SerialPort for Pl011Port<R> {
     fn start(&mut self, receive_interrupt: bool) {
         // Firmware on a real board has set the line speed from a UART clock
         // this driver does not know: keep its divisors. Unset (QEMU resets
         // them to 0): 115200 from QEMU `virt`'s 24 MHz.
-        let firmware_divisors = self.0.registers().read32(reg::IBRD) != 0;
+        let firmware_divisors = self.0.registers().read(reg::IBRD) != 0;
         let config = Config {
             baud: (!firmware_divisors)
                 .then_some(BaudRate { baud: BAUD, uartclk_hz: QEMU_VIRT_UARTCLK_HZ }),
@@ -117,9 +104,8 @@ impl<R: Registers> SerialPort for Pl011Port<R> {
 /// The serial driver on a PL011.
 pub type SerialDriver<R> = wasm_serial::SerialDriver<Pl011Port<R>>;
 
-pub fn init() -> SerialDriver<WindowRegisters> {
-    let mut driver =
-        SerialDriver::new(Pl011Port::new(WindowRegisters(DeviceWindow::new(UART_WINDOW))));
+pub fn init() -> SerialDriver<DeviceWindow> {
+    let mut driver = SerialDriver::new(Pl011Port::new(DeviceWindow::new(UART_WINDOW)));
     driver.start();
     driver
 }
@@ -155,9 +141,9 @@ mod tests {
     fn registers_are_32_bit_accesses_to_the_first_device_window() {
         mock::reset();
         mock::with(|m| m.mmio_value = 0x90);
-        let mut regs = WindowRegisters(DeviceWindow::new(UART_WINDOW));
-        assert_eq!(regs.read32(reg::FR), 0x90);
-        regs.write32(reg::DR, b'A' as u32);
+        let mut regs = DeviceWindow::new(UART_WINDOW);
+        assert_eq!(regs.read(reg::FR), 0x90);
+        regs.write(reg::DR, b'A' as u32);
         assert_eq!(
             mock::calls(),
             [
@@ -166,7 +152,7 @@ mod tests {
             ]
         );
         mock::with(|m| m.mmio_value = wasm_abi::status::NOT_GRANTED as i64);
-        assert_eq!(regs.read32(reg::FR), u32::MAX, "a refused read is all ones");
+        assert_eq!(regs.read(reg::FR), u32::MAX, "a refused read is all ones");
     }
 
     #[test]
@@ -186,9 +172,9 @@ mod tests {
     fn divisors_the_firmware_set_are_kept() {
         let mut uart = SimPl011::legacy();
         // As firmware leaves it: 115200 from a 19.2 MHz clock (10 + 27/64).
-        uart.write32(reg::IBRD, 10);
-        uart.write32(reg::FBRD, 27);
-        uart.write32(reg::LCR_H, reg::LCR_H_WLEN_8);
+        uart.write(reg::IBRD, 10);
+        uart.write(reg::FBRD, 27);
+        uart.write(reg::LCR_H, reg::LCR_H_WLEN_8);
         let mut driver = started(uart, &[b"hi\n"], true);
         let sim = sim(&mut driver);
         assert_eq!(sim.baud_divisors(), (10, 27));
@@ -235,8 +221,7 @@ mod tests {
         console_rings(&[], Some(8));
         // Every register reads as FR with both FIFOs empty: nothing received.
         mock::with(|m| m.mmio_value = (reg::FR_RXFE | reg::FR_TXFE) as i64);
-        let mut driver =
-            SerialDriver::new(Pl011Port::new(WindowRegisters(DeviceWindow::new(UART_WINDOW))));
+        let mut driver = SerialDriver::new(Pl011Port::new(DeviceWindow::new(UART_WINDOW)));
         mock::with(|m| m.calls.clear());
         driver.notified(Channel::new(IRQ_CHANNEL));
         let calls = mock::calls();

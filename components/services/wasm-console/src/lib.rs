@@ -2,7 +2,7 @@
 //!
 //! In a system with `[console]`, every component (this one included) and
 //! the root task send their log lines over a log ring of their own
-//! (`layout::console`). The console drains them all, prefixes each line
+//! (`system_manifest::console`). The console drains them all, prefixes each line
 //! with its level and the sender's name (`[INFO  kv] ready`), and sends the
 //! text over ring [`OUTPUT`] to the serial driver, which owns the UART.
 //!
@@ -21,7 +21,7 @@ use alloc::vec::Vec;
 use core::fmt::Write;
 
 use sel4_wasm_sdk::{self as sdk, Channel, Handler, RingConsumer, RingProducer};
-use system_manifest::layout::console::{level, LOG_CHANNEL, LOG_RING_PREFIX, LOG_SLOT_SIZE};
+use system_manifest::console::{level, LOG_CHANNEL, LOG_RING_PREFIX, LOG_SLOT_SIZE};
 
 sdk::component!(init);
 

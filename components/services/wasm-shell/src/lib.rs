@@ -3,7 +3,7 @@
 //! Bytes typed at the serial console reach it over ring [`INPUT`] (from the
 //! serial driver); it echoes them, edits the line (backspace), and runs the
 //! command on Enter. It asks the root task through its control channel
-//! (`control = true` in the description; `layout::control`):
+//! (`control = true` in the description; `system_manifest::control`):
 //!
 //! - `ps`: every component with its state, restarts and faults;
 //! - `stats [NAME]`: per-channel call, signal and ring counters;
@@ -18,7 +18,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use sel4_wasm_sdk::{self as sdk, Channel, Error, Handler, RingConsumer};
-use system_manifest::layout::control::{self, reply, request, state};
+use system_manifest::control::{self, info_reply, reply, request, state};
 
 sdk::component!(init);
 
@@ -111,20 +111,20 @@ pub struct ComponentInfo {
 }
 
 impl ComponentInfo {
-    /// Decodes an `INFO` reply (`layout::control::request::INFO`).
+    /// Decodes an `INFO` reply (`system_manifest::control::request::INFO`).
     pub fn decode(index: u64, reply: &[u8]) -> Option<ComponentInfo> {
         let word = |i: usize| {
             reply.get(i * 8..i * 8 + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap()))
         };
-        let name_len = word(4)? as usize;
-        let name = reply.get(40..40 + name_len)?;
+        let name_len = word(info_reply::NAME_LEN)? as usize;
+        let name = reply.get(info_reply::NAME_OFFSET..info_reply::NAME_OFFSET + name_len)?;
         Some(ComponentInfo {
             index,
             name: String::from_utf8_lossy(name).into_owned(),
-            state: word(0)?,
-            exit_code: word(1)?,
-            restarts: word(2)?,
-            faults: word(3)?,
+            state: word(info_reply::STATE)?,
+            exit_code: word(info_reply::EXIT_CODE)?,
+            restarts: word(info_reply::RESTARTS)?,
+            faults: word(info_reply::FAULTS)?,
         })
     }
 
@@ -143,7 +143,7 @@ impl ComponentInfo {
 pub enum AskError {
     /// The call itself failed.
     Call(Error),
-    /// The root task answered with this error label (`layout::control::reply`).
+    /// The root task answered with this error label (`system_manifest::control::reply`).
     Refused(u64),
     /// The answer was shorter than its format.
     Malformed,
