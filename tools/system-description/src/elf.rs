@@ -83,7 +83,7 @@ pub(crate) fn load_program(
             errs.push((
                 "segment_outside_program_area",
                 format!("{what} of `{name}` lies outside the program area {:#x}..{:#x}", vaddr::PROGRAM_START, vaddr::PROGRAM_END),
-                format!("link the program at {:#x} (the component linker script does) and keep it under {}", vaddr::PROGRAM_START, crate::parse::human(vaddr::PROGRAM_END - vaddr::PROGRAM_START)),
+                format!("link the program at {:#x} (the component linker script does) and keep it under {}", vaddr::PROGRAM_START, crate::units::human(vaddr::PROGRAM_END - vaddr::PROGRAM_START)),
             ));
             ok = false;
         }

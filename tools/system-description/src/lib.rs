@@ -34,10 +34,12 @@
 
 mod diag;
 mod elf;
+mod limits;
 mod model;
 mod parse;
 mod plan;
 mod report;
+mod units;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -50,9 +52,9 @@ use system_manifest::layout::vaddr;
 use system_manifest::{ArchivedBootImage, BootImage, SystemManifest, WasmModule, FORMAT_VERSION};
 
 pub use diag::{Problem, Problems};
+pub use limits::MAX_COMPONENTS;
 pub use model::{Arch, BoardDevice, TargetBoard};
 pub use report::report;
-pub use validate::MAX_COMPONENTS;
 
 use diag::{Collector, Source};
 use model::{ok, Model};
@@ -344,7 +346,7 @@ impl SystemDescription {
                             "the precompiled module of {what} is {} bytes; at most {} ({}) fit at layout::vaddr::WASM_MODULE",
                             cwasm.len(),
                             vaddr::WASM_MODULE_MAX_BYTES,
-                            parse::human(vaddr::WASM_MODULE_MAX_BYTES)
+                            units::human(vaddr::WASM_MODULE_MAX_BYTES)
                         ),
                     )
                     .label(&module.span, "this module")

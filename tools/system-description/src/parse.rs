@@ -8,37 +8,12 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diag::{Collector, Problem, Span};
+use crate::limits::*;
 use crate::model::*;
+use crate::units::{human, parse_size};
 use crate::WASM_RUNTIME_PROGRAM;
 
 type V<'i> = Spanned<DeValue<'i>>;
-
-/// Largest stack: it must fit between the IPC buffer and `STACK_TOP`,
-/// leaving the unmapped guard page below it.
-pub(crate) const MAX_STACK: u64 =
-    layout::vaddr::STACK_TOP - layout::vaddr::IPC_BUFFER - 2 * PAGE_SIZE;
-/// Largest heap: it must end at least a page below the shared-region area.
-pub(crate) const MAX_HEAP: u64 = layout::vaddr::SHARED - layout::vaddr::HEAP - PAGE_SIZE;
-pub(crate) const DEFAULT_STACK: u64 = 64 * 1024;
-pub(crate) const DEFAULT_HEAP: u64 = 256 * 1024;
-/// A Wasm component's default stack: the Wasm runtime runs compiled Wasm on
-/// the native stack and needs more than `wasm-engine-config`'s
-/// `MAX_WASM_STACK` (256 KiB) of it.
-pub(crate) const DEFAULT_WASM_STACK: u64 = 512 * 1024;
-/// A Wasm component's default heap: its linear memory plus the runtime's own.
-pub(crate) const DEFAULT_WASM_HEAP: u64 = 4 << 20;
-/// A Wasm component's default linear-memory limit.
-pub(crate) const DEFAULT_WASM_MEMORY: u64 = 1 << 20;
-/// The Wasm page: linear memory grows in these.
-pub(crate) const WASM_PAGE: u64 = 64 * 1024;
-/// Heap a Wasm component keeps for the runtime besides its linear memory.
-pub(crate) const WASM_RUNTIME_HEAP: u64 = 1 << 20;
-pub(crate) const DEFAULT_MAX_RESTARTS: u32 = 3;
-/// IOAPIC pins per IOAPIC (seL4 x86: `IOAPIC_IRQ_LINES`).
-pub(crate) const IOAPIC_PINS: u32 = 24;
-/// Largest `vector` seL4 accepts for an IOAPIC interrupt (x86:
-/// `irq_user_max - irq_user_min`).
-pub(crate) const MAX_IRQ_VECTOR: u32 = 107;
 
 const SYSTEM_KEYS: &[&str] = &["name"];
 const ROOT_KEYS: &[&str] = &["system", "console", "component", "channel", "ring"];
@@ -59,11 +34,6 @@ const COMPONENT_SETTINGS: &[&str] = &[
     "device_memory",
     "control",
 ];
-/// Lowest GIC interrupt ID a component may be given: 0..15 are
-/// software-generated (inter-processor) interrupts.
-pub(crate) const MIN_GIC_IRQ: u32 = 16;
-/// Highest GIC interrupt ID (1020..1023 are special) when no board says.
-pub(crate) const MAX_GIC_IRQ: u32 = 1019;
 const IO_PORT_KEYS: &[&str] = &["name", "first", "last"];
 const IRQ_KEYS: &[&str] =
     &["name", "irq", "ioapic", "pin", "vector", "channel", "level", "active_low"];
@@ -1238,36 +1208,6 @@ impl<'t> Parser<'t> {
     }
 }
 
-/// `"64 KiB"` → 65536. Units: none, `B`, `KiB`, `MiB`, `GiB`.
-pub(crate) fn parse_size(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let digits_end = s.find(|ch: char| !(ch.is_ascii_digit() || ch == '_')).unwrap_or(s.len());
-    let (num, unit) = s.split_at(digits_end);
-    let num: String = num.chars().filter(|&ch| ch != '_').collect();
-    if num.is_empty() {
-        return None;
-    }
-    let n: u64 = num.parse().ok()?;
-    let mult = match unit.trim() {
-        "" | "B" => 1,
-        "KiB" => 1 << 10,
-        "MiB" => 1 << 20,
-        "GiB" => 1 << 30,
-        _ => return None,
-    };
-    n.checked_mul(mult)
-}
-
-/// 65536 → "64 KiB" (exact units only).
-pub(crate) fn human(bytes: u64) -> String {
-    for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] {
-        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
-            return format!("{} {unit}", bytes >> shift);
-        }
-    }
-    format!("{bytes} bytes")
-}
-
 /// The known key closest to `key`, if close enough to be a typo.
 /// `: the board's devices are ...` for a help text, or nothing when the
 /// board does not list them.
@@ -1313,19 +1253,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("64 KiB"), Some(65536));
-        assert_eq!(parse_size("4KiB"), Some(4096));
-        assert_eq!(parse_size("2 MiB"), Some(2 << 20));
-        assert_eq!(parse_size("8192"), Some(8192));
-        assert_eq!(parse_size("1_024 B"), Some(1024));
-        assert_eq!(parse_size("64 KB"), None);
-        assert_eq!(parse_size("KiB"), None);
-        assert_eq!(human(65536), "64 KiB");
-        assert_eq!(human(4097), "4097 bytes");
-    }
 
     #[test]
     fn typos() {

@@ -10,7 +10,7 @@ use system_manifest::*;
 
 use crate::diag::{Collector, Problem, Span};
 use crate::model::{ok, Channel, ChannelKind, End, Lifetime, Model, Restart};
-use crate::parse::human;
+use crate::units::human;
 
 /// Distinct program names, in first-use order.
 pub(crate) fn programs(m: &Model) -> Vec<String> {

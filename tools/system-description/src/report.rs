@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use system_manifest::*;
 
-use crate::parse::human;
+use crate::units::human;
 
 fn restart(r: &RestartPolicy) -> String {
     match r {

@@ -6,10 +6,8 @@ use std::collections::BTreeMap;
 use system_manifest::layout;
 
 use crate::diag::{Collector, Problem, Span};
+use crate::limits::MAX_COMPONENTS;
 use crate::model::*;
-
-/// Most components a system may have (for now).
-pub const MAX_COMPONENTS: usize = 64;
 
 pub(crate) fn validate(m: &Model, c: &mut Collector) {
     if m.components.len() > MAX_COMPONENTS {
