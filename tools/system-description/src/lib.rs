@@ -36,9 +36,10 @@ mod diag;
 mod elf;
 mod limits;
 mod model;
-mod parse;
 mod plan;
+mod read;
 mod report;
+mod toml_reader;
 mod units;
 mod validate;
 
@@ -125,7 +126,7 @@ impl SystemDescription {
         let source: Source =
             Arc::new(NamedSource::new(source_name, text.to_string()).with_language("TOML"));
         let mut c = Collector::new(source.clone());
-        let model = parse::parse(text, board, &mut c);
+        let model = read::parse(text, board, &mut c);
         validate::validate(&model, &mut c);
         if !c.is_empty() {
             return Err(c.finish().unwrap_err());

@@ -69,7 +69,7 @@ pub(crate) struct Model {
     pub(crate) rings: Vec<Ring>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Component {
     /// The `[[component]]` table.
     pub(crate) span: Span,
@@ -156,7 +156,7 @@ pub(crate) struct End {
     pub(crate) id: F<u8>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Channel {
     pub(crate) span: Span,
     pub(crate) name: F<String>,
@@ -165,7 +165,7 @@ pub(crate) struct Channel {
     pub(crate) ends: Option<[End; 2]>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Ring {
     pub(crate) span: Span,
     pub(crate) name: F<String>,
