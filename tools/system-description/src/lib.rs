@@ -126,8 +126,8 @@ impl SystemDescription {
         let source: Source =
             Arc::new(NamedSource::new(source_name, text.to_string()).with_language("TOML"));
         let mut c = Collector::new(source.clone());
-        let model = read::parse(text, board, &mut c);
-        validate::validate(&model, &mut c);
+        let mut model = read::parse(text, board, &mut c);
+        validate::validate(&mut model, board, &mut c);
         if !c.is_empty() {
             return Err(c.finish().unwrap_err());
         }

@@ -9,7 +9,7 @@ use system_manifest::layout::{self, badge, slot, vaddr, PAGE_SIZE};
 use system_manifest::*;
 
 use crate::diag::{Collector, Problem, Span};
-use crate::model::{ok, Channel, ChannelKind, End, Lifetime, Model, Restart};
+use crate::model::{ok, Channel, ChannelKind, Controller, End, Lifetime, Model, Restart};
 use crate::units::human;
 
 /// Distinct program names, in first-use order.
@@ -331,14 +331,14 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
         // 5. Interrupts.
         for irq in &comp.irqs {
             let channel = ok(&irq.channel);
-            let source = match &irq.gic_irq {
-                Some(gic) => IrqSource::Gic { irq: gic.v },
-                None => IrqSource::IoApic {
+            let source = match irq.controller.v {
+                Controller::Gic => IrqSource::Gic { irq: number(ok(&irq.gic_irq)) },
+                Controller::IoApic => IrqSource::IoApic {
                     ioapic: ok(&irq.ioapic),
-                    pin: ok(&irq.pin),
+                    pin: number(ok(&irq.pin)),
                     level_triggered: ok(&irq.level),
                     active_low: ok(&irq.active_low),
-                    vector: ok(&irq.vector),
+                    vector: number(ok(&irq.vector)),
                 },
             };
             let s = grant(
@@ -442,6 +442,11 @@ pub(crate) fn plan(m: &Model, source_name: &str, c: &mut Collector) -> SystemMan
         channels,
         console,
     }
+}
+
+/// An interrupt number, which validation keeps within its controller's range.
+fn number(n: i128) -> u32 {
+    u32::try_from(n).expect("validation keeps interrupt numbers in range")
 }
 
 /// Maps ring end `end` (its `vaddr` still to be chosen) of shared region

@@ -37,7 +37,8 @@ pub(super) fn component(
     index: usize,
     c: &mut Collector,
 ) -> Component {
-    let mut comp = Component { span: v.span(), ..Component::default() };
+    let mut comp =
+        Component { span: v.span(), what: format!("component #{index}"), ..Component::default() };
     let Some(mut o) = toml_reader::table(v, &format!("component #{index}"), c) else {
         return comp;
     };
@@ -48,13 +49,14 @@ pub(super) fn component(
     if let Some(n) = &comp.name {
         o.what = format!("component `{}`", n.v);
     }
+    comp.what = o.what.clone();
     let keys: Vec<&str> =
         ["name", "board"].into_iter().chain(COMPONENT_SETTINGS.iter().copied()).collect();
     o.check_keys(&keys, c);
     o.overlay = board_section::section(board, &o, c);
     (comp.program, comp.wasm) = program::program_or_wasm(r, board, &o, c);
     settings(r, &o, &mut comp, c);
-    grants::all(r, board, &o, &mut comp, c);
+    grants::all(r, &o, &mut comp, c);
     comp
 }
 

@@ -4,12 +4,11 @@
 use system_manifest::layout::PAGE_SIZE;
 
 use crate::diag::{Collector, Problem};
-use crate::limits::{MAX_DEVICE_WINDOW, MAX_IOAPIC, PHYS_ADDR_BITS};
-use crate::model::{Component, DeviceMemory, IoPorts, Irq, Sp, F};
+use crate::limits::{MAX_DEVICE_WINDOW, MAX_IOAPIC};
+use crate::model::{Component, Controller, DeviceMemory, IoPorts, Irq, Sp};
 use crate::toml_reader::{self, Reader, Table, Value};
-use crate::TargetBoard;
 
-use super::{hardware, values};
+use super::values;
 
 const IO_PORT_KEYS: &[&str] = &["name", "first", "last"];
 const IRQ_KEYS: &[&str] =
@@ -19,21 +18,12 @@ const IOAPIC_KEYS: &[&str] = &["ioapic", "pin", "vector", "level", "active_low"]
 const DEVICE_KEYS: &[&str] = &["name", "paddr", "size", "cached"];
 
 /// Every grant of component `o`.
-pub(super) fn all(
-    r: &Reader,
-    board: Option<&TargetBoard>,
-    o: &Table,
-    comp: &mut Component,
-    c: &mut Collector,
-) {
-    let what = &o.what;
-    if let Some(v) = o.get("io_ports") {
-        hardware::io_ports_on_board(board, what, v, c);
-    }
+pub(super) fn all(r: &Reader, o: &Table, comp: &mut Component, c: &mut Collector) {
+    comp.io_ports_given = o.get("io_ports").map(|v| v.span());
     comp.io_ports = each(o, "io_ports", "an IO port range", c, |t, c| io_ports(r, t, c));
-    comp.irqs = each(o, "irqs", "an interrupt", c, |t, c| irq(r, board, t, c));
+    comp.irqs = each(o, "irqs", "an interrupt", c, |t, c| irq(r, t, c));
     comp.device_memory =
-        each(o, "device_memory", "a device memory window", c, |t, c| device_memory(r, board, t, c));
+        each(o, "device_memory", "a device memory window", c, |t, c| device_memory(r, t, c));
 }
 
 /// Each table of array `key` of component `o` (each named `item` of
@@ -100,7 +90,7 @@ fn io_ports(r: &Reader, mut o: Table, c: &mut Collector) -> IoPorts {
 /// An interrupt: `{ name, channel, irq }` (a GIC interrupt ID) or
 /// `{ name, channel, pin, vector, ioapic?, level?, active_low? }` (an
 /// IOAPIC input routed to a vector).
-fn irq(r: &Reader, board: Option<&TargetBoard>, mut o: Table, c: &mut Collector) -> Irq {
+fn irq(r: &Reader, mut o: Table, c: &mut Collector) -> Irq {
     let name = r
         .req(&o, "name", "name = \"com1\"", c)
         .and_then(|v| values::name(v, "the interrupt name", c));
@@ -111,8 +101,10 @@ fn irq(r: &Reader, board: Option<&TargetBoard>, mut o: Table, c: &mut Collector)
         .and_then(|v| values::channel_id(v, "the interrupt's `channel`", c));
     let irq = Irq {
         span: o.span.clone(),
+        what: o.what.clone(),
         name,
         channel,
+        controller: Sp { v: Controller::IoApic, span: o.span.clone() },
         gic_irq: None,
         ioapic: None,
         pin: None,
@@ -121,13 +113,14 @@ fn irq(r: &Reader, board: Option<&TargetBoard>, mut o: Table, c: &mut Collector)
         active_low: None,
     };
     match o.get("irq") {
-        Some(v) => Irq { gic_irq: gic(board, &o, v, c), ..irq },
-        None => ioapic(r, board, &o, irq, c),
+        Some(v) => gic(&o, v, irq, c),
+        None => ioapic(r, &o, irq, c),
     }
 }
 
-/// `irq`: a GIC interrupt ID, alone.
-fn gic(board: Option<&TargetBoard>, o: &Table, v: &Value, c: &mut Collector) -> F<u32> {
+/// `irq` of interrupt `o` (`irq` holds its name and channel): a GIC
+/// interrupt ID, alone.
+fn gic(o: &Table, v: &Value, irq: Irq, c: &mut Collector) -> Irq {
     for key in IOAPIC_KEYS {
         if let Some(x) = o.get(key) {
             c.push(
@@ -141,18 +134,22 @@ fn gic(board: Option<&TargetBoard>, o: &Table, v: &Value, c: &mut Collector) -> 
             );
         }
     }
-    hardware::gic_irq(board, &o.what, v, c)
+    Irq {
+        controller: Sp { v: Controller::Gic, span: v.span() },
+        gic_irq: toml_reader::integer(v, Irq::GIC_IRQ, c),
+        ..irq
+    }
 }
 
 /// The IOAPIC keys of interrupt `o` (`irq` holds its name and channel).
-fn ioapic(r: &Reader, board: Option<&TargetBoard>, o: &Table, irq: Irq, c: &mut Collector) -> Irq {
-    hardware::ioapic_on_board(board, o, c);
+fn ioapic(r: &Reader, o: &Table, irq: Irq, c: &mut Collector) -> Irq {
     let here = &o.span;
     let ioapic = o.optional("ioapic", 0, here, |v| {
         toml_reader::plain_int::<u32>(v, "`ioapic`", 0, MAX_IOAPIC.into(), c)
     });
-    let pin = r.req(o, "pin", "pin = 4", c).and_then(|v| hardware::ioapic_pin(v, c));
-    let vector = r.req(o, "vector", "vector = 4", c).and_then(|v| hardware::irq_vector(v, c));
+    let pin = r.req(o, "pin", "pin = 4", c).and_then(|v| toml_reader::integer(v, Irq::PIN, c));
+    let vector =
+        r.req(o, "vector", "vector = 4", c).and_then(|v| toml_reader::integer(v, Irq::VECTOR, c));
     let level = o.optional("level", false, here, |v| toml_reader::boolean(v, "`level`", c));
     let active_low =
         o.optional("active_low", false, here, |v| toml_reader::boolean(v, "`active_low`", c));
@@ -160,13 +157,8 @@ fn ioapic(r: &Reader, board: Option<&TargetBoard>, o: &Table, irq: Irq, c: &mut 
 }
 
 /// `{ name, paddr, size, cached? }`: physical memory `paddr..paddr + size`,
-/// page aligned, within the physical address space.
-fn device_memory(
-    r: &Reader,
-    board: Option<&TargetBoard>,
-    mut o: Table,
-    c: &mut Collector,
-) -> DeviceMemory {
+/// page aligned.
+fn device_memory(r: &Reader, mut o: Table, c: &mut Collector) -> DeviceMemory {
     let name = r
         .req(&o, "name", "name = \"hpet\"", c)
         .and_then(|v| values::name(v, "the device memory name", c));
@@ -193,25 +185,6 @@ fn device_memory(
     let size = r
         .req(&o, "size", "size = \"4 KiB\"", c)
         .and_then(|v| values::size(v, &format!("the size of {what}"), MAX_DEVICE_WINDOW, c));
-    if let (Some(p), Some(s)) = (&paddr, &size) {
-        if p.v.checked_add(s.v).is_none_or(|end| end > 1 << PHYS_ADDR_BITS) {
-            c.push(
-                Problem::new(
-                    "device_memory_out_of_range",
-                    format!("{what} ends beyond the {PHYS_ADDR_BITS}-bit physical address space"),
-                )
-                .label(&p.span, "start")
-                .label(&s.span, "size")
-                .help("check `paddr` and `size`"),
-            );
-            paddr = None;
-        }
-    }
-    if let (Some(p), Some(s)) = (&paddr, &size) {
-        if !hardware::on_board(board, &what, p, s, c) {
-            paddr = None;
-        }
-    }
     let cached = o.optional("cached", false, &o.span, |v| toml_reader::boolean(v, "`cached`", c));
-    DeviceMemory { span: o.span, name, paddr, size, cached }
+    DeviceMemory { span: o.span, what, name, paddr, size, cached }
 }

@@ -9,7 +9,6 @@ mod channel;
 mod component;
 mod end;
 mod grants;
-mod hardware;
 mod policy;
 mod program;
 mod ring;

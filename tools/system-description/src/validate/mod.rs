@@ -1,5 +1,8 @@
-//! Checks across items: names, references, channel ids, priorities, the
-//! call graph, and resources claimed twice.
+//! Checks across items and against the board: names, references, channel
+//! ids, priorities, the call graph, grants the board cannot give
+//! (`hardware`), and resources claimed twice.
+
+mod hardware;
 
 use std::collections::BTreeMap;
 
@@ -8,8 +11,11 @@ use system_manifest::layout;
 use crate::diag::{Collector, Problem, Span};
 use crate::limits::MAX_COMPONENTS;
 use crate::model::*;
+use crate::TargetBoard;
 
-pub(crate) fn validate(m: &Model, c: &mut Collector) {
+pub(crate) fn validate(m: &mut Model, board: Option<&TargetBoard>, c: &mut Collector) {
+    hardware::check(m, board, c);
+    let m = &*m;
     if m.components.len() > MAX_COMPONENTS {
         let extra = &m.components[MAX_COMPONENTS];
         c.push(
@@ -341,9 +347,9 @@ fn claims(m: &Model, c: &mut Collector) {
     let who = |x: &Claim| format!("`{}` of component `{}`", x.name, x.comp);
 
     let mut dev: Vec<(u64, u64, Claim)> = Vec::new();
-    let mut irqs_pin: BTreeMap<(u32, u32), Claim> = BTreeMap::new();
-    let mut irqs_vec: BTreeMap<u32, Claim> = BTreeMap::new();
-    let mut irqs_gic: BTreeMap<u32, Claim> = BTreeMap::new();
+    let mut irqs_pin: BTreeMap<(u32, i128), Claim> = BTreeMap::new();
+    let mut irqs_vec: BTreeMap<i128, Claim> = BTreeMap::new();
+    let mut irqs_gic: BTreeMap<i128, Claim> = BTreeMap::new();
     let mut ports: Vec<(u16, u16, Claim)> = Vec::new();
     for comp in &m.components {
         let cname = comp.name.as_ref().map_or("?", |n| n.v.as_str());
