@@ -20,8 +20,9 @@ pub(crate) struct Table<'a, 'i> {
     /// The table as messages name it (`component `shell``).
     pub(crate) what: String,
     /// A second table whose keys are read as if written in `t` (a
-    /// component's section for the board being built for); the caller
-    /// keeps the two disjoint.
+    /// component's section for the board being built for); where both give
+    /// a key, the overlay's value is read (reporting that is the caller's
+    /// business).
     pub(crate) overlay: Option<&'a DeTable<'i>>,
 }
 

@@ -37,9 +37,9 @@ pub(super) fn component(
     index: usize,
     c: &mut Collector,
 ) -> Component {
-    let mut comp =
-        Component { span: v.span(), what: format!("component #{index}"), ..Component::default() };
-    let Some(mut o) = toml_reader::table(v, &format!("component #{index}"), c) else {
+    let unnamed = format!("component #{index}");
+    let mut comp = Component { span: v.span(), what: unnamed.clone(), ..Component::default() };
+    let Some(mut o) = toml_reader::table(v, &unnamed, c) else {
         return comp;
     };
     comp.span = r.head(&o);

@@ -5,7 +5,7 @@ use system_manifest::layout::PAGE_SIZE;
 
 use crate::diag::{Collector, Problem};
 use crate::limits::{MAX_DEVICE_WINDOW, MAX_IOAPIC};
-use crate::model::{Component, Controller, DeviceMemory, IoPorts, Irq, Sp};
+use crate::model::{Component, Controller, DeviceMemory, IoPorts, Irq, Sp, F};
 use crate::toml_reader::{self, Reader, Table, Value};
 
 use super::values;
@@ -49,9 +49,10 @@ fn each<T>(
     out
 }
 
-/// Names grant `o` (`<kind> `<name>` (of component ...)`) once its name is
-/// read.
-fn rename(o: &mut Table, kind: &str, name: &Option<Sp<String>>, prefix: &str) {
+/// Names grant `o` by its name once that is read: `interrupt `com1`
+/// (component `serial`)` instead of `an interrupt of component `serial``
+/// (`prefix` is the unnamed form's start).
+fn rename(o: &mut Table, kind: &str, name: &F<String>, prefix: &str) {
     if let Some(n) = name {
         o.what = format!("{kind} `{}` ({})", n.v, o.what.trim_start_matches(prefix));
     }
@@ -99,7 +100,7 @@ fn irq(r: &Reader, mut o: Table, c: &mut Collector) -> Irq {
     let channel = r
         .req(&o, "channel", "channel = 10", c)
         .and_then(|v| values::channel_id(v, "the interrupt's `channel`", c));
-    let irq = Irq {
+    let named = Irq {
         span: o.span.clone(),
         what: o.what.clone(),
         name,
@@ -113,14 +114,14 @@ fn irq(r: &Reader, mut o: Table, c: &mut Collector) -> Irq {
         active_low: None,
     };
     match o.get("irq") {
-        Some(v) => gic(&o, v, irq, c),
-        None => ioapic(r, &o, irq, c),
+        Some(v) => gic(&o, v, named, c),
+        None => ioapic(r, &o, named, c),
     }
 }
 
-/// `irq` of interrupt `o` (`irq` holds its name and channel): a GIC
-/// interrupt ID, alone.
-fn gic(o: &Table, v: &Value, irq: Irq, c: &mut Collector) -> Irq {
+/// Interrupt `o` (`named`: its name and channel so far) as a GIC
+/// interrupt: `irq` (`v`), alone.
+fn gic(o: &Table, v: &Value, named: Irq, c: &mut Collector) -> Irq {
     for key in IOAPIC_KEYS {
         if let Some(x) = o.get(key) {
             c.push(
@@ -137,12 +138,14 @@ fn gic(o: &Table, v: &Value, irq: Irq, c: &mut Collector) -> Irq {
     Irq {
         controller: Sp { v: Controller::Gic, span: v.span() },
         gic_irq: toml_reader::integer(v, Irq::GIC_IRQ, c),
-        ..irq
+        ..named
     }
 }
 
-/// The IOAPIC keys of interrupt `o` (`irq` holds its name and channel).
-fn ioapic(r: &Reader, o: &Table, irq: Irq, c: &mut Collector) -> Irq {
+/// Interrupt `o` (`named`: its name and channel so far) as an IOAPIC
+/// interrupt: `pin`, `vector` and optionally `ioapic`, `level`,
+/// `active_low`.
+fn ioapic(r: &Reader, o: &Table, named: Irq, c: &mut Collector) -> Irq {
     let here = &o.span;
     let ioapic = o.optional("ioapic", 0, here, |v| {
         toml_reader::plain_int::<u32>(v, "`ioapic`", 0, MAX_IOAPIC.into(), c)
@@ -153,7 +156,7 @@ fn ioapic(r: &Reader, o: &Table, irq: Irq, c: &mut Collector) -> Irq {
     let level = o.optional("level", false, here, |v| toml_reader::boolean(v, "`level`", c));
     let active_low =
         o.optional("active_low", false, here, |v| toml_reader::boolean(v, "`active_low`", c));
-    Irq { ioapic, pin, vector, level, active_low, ..irq }
+    Irq { ioapic, pin, vector, level, active_low, ..named }
 }
 
 /// `{ name, paddr, size, cached? }`: physical memory `paddr..paddr + size`,

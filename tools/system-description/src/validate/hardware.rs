@@ -212,3 +212,87 @@ fn devices_list(board: &TargetBoard) -> String {
         .collect();
     format!("; board `{}` has {}", board.name, list.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Arch, BoardDevice, Problems, SystemDescription, TargetBoard};
+
+    fn board(arch: Arch) -> TargetBoard {
+        TargetBoard {
+            name: "test-board".into(),
+            arch,
+            known_boards: Vec::new(),
+            devices: vec![BoardDevice {
+                name: "uart".into(),
+                paddr: 0x1000_0000,
+                size: 0x1000,
+                irq: Some(40),
+            }],
+            max_irq: Some(100),
+            kernel_irqs: vec![27],
+        }
+    }
+
+    /// The codes of the problems of `grants` (a component's grant lines)
+    /// for `board`, in report order.
+    fn codes(grants: &str, board: Option<&TargetBoard>) -> Vec<&'static str> {
+        let text = format!(
+            "[system]\nname = \"s\"\n[[component]]\nname = \"a\"\nprogram = \"p\"\npriority = 1\n{grants}"
+        );
+        match SystemDescription::parse_str_for("test.toml", &text, board) {
+            Ok(_) => Vec::new(),
+            Err(r) => {
+                r.downcast_ref::<Problems>().unwrap().problems.iter().map(|p| p.code).collect()
+            }
+        }
+    }
+
+    #[test]
+    fn what_the_board_cannot_give_is_not_claimed_twice() {
+        let arm = board(Arch::Aarch64);
+        let kernel_twice = "irqs = [ { name = \"i\", irq = 27, channel = 1 }, { name = \"j\", irq = 27, channel = 2 } ]";
+        assert_eq!(codes(kernel_twice, Some(&arm)), ["irq_kept_by_kernel", "irq_kept_by_kernel"]);
+        let beyond_twice = "irqs = [ { name = \"i\", irq = 101, channel = 1 }, { name = \"j\", irq = 101, channel = 2 } ]";
+        assert_eq!(codes(beyond_twice, Some(&arm)), ["value_out_of_range", "value_out_of_range"]);
+        let device_twice = "device_memory = [ { name = \"x\", paddr = 0x2000_0000, size = 4096 }, { name = \"y\", paddr = 0x2000_0000, size = 4096 } ]";
+        assert_eq!(
+            codes(device_twice, Some(&arm)),
+            ["device_memory_not_on_board", "device_memory_not_on_board"]
+        );
+        let pins_twice = "irqs = [ { name = \"i\", pin = 24, vector = 1, channel = 1 }, { name = \"j\", pin = 24, vector = 2, channel = 2 } ]";
+        assert_eq!(codes(pins_twice, None), ["value_out_of_range", "value_out_of_range"]);
+        // What the board can give is still claimed once.
+        let uart_twice = "irqs = [ { name = \"i\", irq = 40, channel = 1 }, { name = \"j\", irq = 40, channel = 2 } ]";
+        assert_eq!(codes(uart_twice, Some(&arm)), ["irq_claimed_twice"]);
+    }
+
+    #[test]
+    fn each_architecture_has_its_own_interrupts_and_ranges() {
+        let (arm, x86) = (board(Arch::Aarch64), board(Arch::X86_64));
+        let gic = "irqs = [ { name = \"i\", irq = 50, channel = 1 } ]";
+        let ioapic = "irqs = [ { name = \"i\", pin = 4, vector = 4, channel = 1 } ]";
+        assert_eq!(codes(gic, Some(&arm)), [] as [&str; 0]);
+        assert_eq!(codes(gic, Some(&x86)), ["irq_kind_not_on_board"]);
+        assert_eq!(codes(ioapic, Some(&x86)), [] as [&str; 0]);
+        assert_eq!(codes(ioapic, Some(&arm)), ["irq_kind_not_on_board"]);
+        // With no board, both kinds are checked against their own ranges.
+        assert_eq!(
+            codes("irqs = [ { name = \"i\", irq = 1019, channel = 1 } ]", None),
+            [] as [&str; 0]
+        );
+        assert_eq!(
+            codes("irqs = [ { name = \"i\", irq = 1020, channel = 1 } ]", None),
+            ["value_out_of_range"]
+        );
+        assert_eq!(
+            codes("irqs = [ { name = \"i\", pin = 1, vector = 108, channel = 1 } ]", None),
+            ["value_out_of_range"]
+        );
+        // The kind is known even when the number cannot be read.
+        let unreadable = "irqs = [ { name = \"i\", irq = \"x\", channel = 1 } ]";
+        assert_eq!(codes(unreadable, Some(&x86)), ["wrong_type", "irq_kind_not_on_board"]);
+        let io_ports = "io_ports = [ { name = \"com1\", first = 0x3f8, last = 0x3ff } ]";
+        assert_eq!(codes(io_ports, Some(&arm)), ["io_ports_not_on_board"]);
+        assert_eq!(codes(io_ports, Some(&x86)), [] as [&str; 0]);
+    }
+}
