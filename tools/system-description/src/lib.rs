@@ -34,10 +34,13 @@
 
 mod diag;
 mod elf;
+mod limits;
 mod model;
-mod parse;
 mod plan;
+mod read;
 mod report;
+mod toml_reader;
+mod units;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -50,12 +53,12 @@ use system_manifest::layout::vaddr;
 use system_manifest::{ArchivedBootImage, BootImage, SystemManifest, WasmModule, FORMAT_VERSION};
 
 pub use diag::{Problem, Problems};
+pub use limits::MAX_COMPONENTS;
 pub use model::{Arch, BoardDevice, TargetBoard};
 pub use report::report;
-pub use validate::MAX_COMPONENTS;
 
 use diag::{Collector, Source};
-use model::{ok, Model};
+use model::{ok, Model, Sp};
 
 /// The program of every Wasm component: the native Wasm runtime, which runs
 /// the component's precompiled module (mapped at `layout::vaddr::WASM_MODULE`).
@@ -123,8 +126,8 @@ impl SystemDescription {
         let source: Source =
             Arc::new(NamedSource::new(source_name, text.to_string()).with_language("TOML"));
         let mut c = Collector::new(source.clone());
-        let model = parse::parse(text, board, &mut c);
-        validate::validate(&model, &mut c);
+        let mut model = read::parse(text, board, &mut c);
+        validate::validate(&mut model, board, &mut c);
         if !c.is_empty() {
             return Err(c.finish().unwrap_err());
         }
@@ -266,20 +269,34 @@ impl SystemDescription {
         wasm: &BTreeMap<String, Vec<u8>>,
         c: &mut Collector,
     ) -> (Vec<WasmModule>, Vec<Option<u32>>) {
+        self.modules_for_others(wasm, c);
+        let mut modules: Vec<WasmModule> = Vec::new();
+        let mut by_content: BTreeMap<&[u8], u32> = BTreeMap::new();
+        let mut indices = Vec::new();
+        for comp in &self.model.components {
+            let Some(module) = &comp.wasm else {
+                indices.push(None);
+                continue;
+            };
+            let Some(cwasm) = module_of(&ok(&comp.name), module, wasm, c) else {
+                indices.push(None);
+                continue;
+            };
+            let index = *by_content.entry(cwasm.as_slice()).or_insert_with(|| {
+                modules.push(WasmModule { name: module.v.clone(), cwasm: cwasm.clone() });
+                modules.len() as u32 - 1
+            });
+            indices.push(Some(index));
+        }
+        (modules, indices)
+    }
+
+    /// Reports the modules of `wasm` given for components that are not
+    /// Wasm components (or not components at all).
+    fn modules_for_others(&self, wasm: &BTreeMap<String, Vec<u8>>, c: &mut Collector) {
         let wasm_names: Vec<String> =
             self.wasm_components().into_iter().map(|w| w.component).collect();
-        let listed = |names: &mut dyn Iterator<Item = &String>| {
-            let list: Vec<String> = names.map(|n| format!("`{n}`")).collect();
-            if list.is_empty() {
-                "none".to_string()
-            } else {
-                list.join(", ")
-            }
-        };
-        for given in wasm.keys() {
-            if wasm_names.contains(given) {
-                continue;
-            }
+        for given in wasm.keys().filter(|given| !wasm_names.contains(given)) {
             let comp = self
                 .model
                 .components
@@ -297,69 +314,59 @@ impl SystemDescription {
             }
             c.push(p.help(format!(
                 "give modules only for the Wasm components (those with `wasm = \"<crate>\"`): {}",
-                listed(&mut wasm_names.iter())
+                listed(wasm_names.iter())
             )));
         }
+    }
+}
 
-        let mut modules: Vec<WasmModule> = Vec::new();
-        let mut by_content: BTreeMap<&[u8], u32> = BTreeMap::new();
-        let mut indices = Vec::new();
-        for comp in &self.model.components {
-            let Some(module) = &comp.wasm else {
-                indices.push(None);
-                continue;
-            };
-            let name = ok(&comp.name);
-            let what = format!("Wasm component `{name}` (crate `{}`)", module.v);
-            let Some(cwasm) = wasm.get(&name) else {
-                c.push(
-                    Problem::new("wasm_module_not_built", format!("no precompiled module (.cwasm) was given for {what}"))
-                        .label(&module.span, "this module")
-                        .help(format!(
-                            "build `{}` for wasm32-unknown-unknown and precompile it with aot-wasm (cargo xtask build does); modules were given for: {}",
-                            module.v,
-                            listed(&mut wasm.keys())
-                        )),
-                );
-                indices.push(None);
-                continue;
-            };
-            if cwasm.is_empty() {
-                c.push(
-                    Problem::new(
-                        "wasm_module_empty",
-                        format!("the precompiled module of {what} is empty"),
-                    )
-                    .label(&module.span, "this module")
-                    .help("precompile the module with aot-wasm (cargo xtask build does)"),
-                );
-                indices.push(None);
-                continue;
-            }
-            if cwasm.len() as u64 > vaddr::WASM_MODULE_MAX_BYTES {
-                c.push(
-                    Problem::new(
-                        "wasm_module_too_large",
-                        format!(
-                            "the precompiled module of {what} is {} bytes; at most {} ({}) fit at layout::vaddr::WASM_MODULE",
-                            cwasm.len(),
-                            vaddr::WASM_MODULE_MAX_BYTES,
-                            parse::human(vaddr::WASM_MODULE_MAX_BYTES)
-                        ),
-                    )
-                    .label(&module.span, "this module")
-                    .help("make the module smaller (build it in release mode with opt-level \"s\", strip debug info, drop dependencies)"),
-                );
-                indices.push(None);
-                continue;
-            }
-            let index = *by_content.entry(cwasm.as_slice()).or_insert_with(|| {
-                modules.push(WasmModule { name: module.v.clone(), cwasm: cwasm.clone() });
-                modules.len() as u32 - 1
-            });
-            indices.push(Some(index));
-        }
-        (modules, indices)
+/// The precompiled module of Wasm component `name` (crate `module`) in
+/// `wasm`, if it is given and fits; reported otherwise.
+fn module_of<'w>(
+    name: &str,
+    module: &Sp<String>,
+    wasm: &'w BTreeMap<String, Vec<u8>>,
+    c: &mut Collector,
+) -> Option<&'w Vec<u8>> {
+    let what = format!("Wasm component `{name}` (crate `{}`)", module.v);
+    let problem = match wasm.get(name) {
+        None => Problem::new("wasm_module_not_built", format!("no precompiled module (.cwasm) was given for {what}"))
+            .label(&module.span, "this module")
+            .help(format!(
+                "build `{}` for wasm32-unknown-unknown and precompile it with aot-wasm (cargo xtask build does); modules were given for: {}",
+                module.v,
+                listed(wasm.keys())
+            )),
+        Some(cwasm) if cwasm.is_empty() => Problem::new(
+            "wasm_module_empty",
+            format!("the precompiled module of {what} is empty"),
+        )
+        .label(&module.span, "this module")
+        .help("precompile the module with aot-wasm (cargo xtask build does)"),
+        Some(cwasm) if cwasm.len() as u64 > vaddr::WASM_MODULE_MAX_BYTES => Problem::new(
+            "wasm_module_too_large",
+            format!(
+                "the precompiled module of {what} is {} bytes; at most {} ({}) fit at layout::vaddr::WASM_MODULE",
+                cwasm.len(),
+                vaddr::WASM_MODULE_MAX_BYTES,
+                units::human(vaddr::WASM_MODULE_MAX_BYTES)
+            ),
+        )
+        .label(&module.span, "this module")
+        .help("make the module smaller (build it in release mode with opt-level \"s\", strip debug info, drop dependencies)"),
+        Some(cwasm) => return Some(cwasm),
+    };
+    c.push(problem);
+    None
+}
+
+/// `` `a`, `b` ``, or `none`.
+fn listed<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let list: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+    if list.is_empty() {
+        "none".to_string()
+    } else {
+        list.join(", ")
     }
 }
 

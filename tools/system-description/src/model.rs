@@ -1,6 +1,7 @@
 //! The parsed description, every value with the span it came from. A value
-//! that could not be read is `None` (its problem is already recorded), so
-//! the checks that need it are skipped instead of reporting follow-on noise.
+//! that could not be read, or that the board cannot give, is `None` (its
+//! problem is already recorded), so the checks that need it are skipped
+//! instead of reporting follow-on noise.
 
 use crate::diag::Span;
 
@@ -69,10 +70,13 @@ pub(crate) struct Model {
     pub(crate) rings: Vec<Ring>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Component {
     /// The `[[component]]` table.
     pub(crate) span: Span,
+    /// How problems name it (`component `serial``, or `component #2` when
+    /// its name could not be read).
+    pub(crate) what: String,
     pub(crate) name: F<String>,
     /// The program it runs: for a Wasm component the Wasm runtime
     /// (`WASM_RUNTIME_PROGRAM`, spanning its `wasm` value).
@@ -88,6 +92,9 @@ pub(crate) struct Component {
     pub(crate) heap: F<u64>,
     pub(crate) restart: F<Restart>,
     pub(crate) lifetime: F<Lifetime>,
+    /// Where `io_ports` is written, even if it could not be read (IO ports
+    /// are x86 only).
+    pub(crate) io_ports_given: Option<Span>,
     pub(crate) io_ports: Vec<IoPorts>,
     pub(crate) irqs: Vec<Irq>,
     pub(crate) device_memory: Vec<DeviceMemory>,
@@ -119,23 +126,50 @@ pub(crate) struct IoPorts {
 
 /// An interrupt: an IOAPIC pin routed to a vector (x86, `pin`/`vector`) or
 /// a GIC interrupt ID (ARM, `irq`). The fields of the other kind are `None`.
+/// Interrupt numbers are kept as written: validation checks them against
+/// the interrupt controller (`validate::hardware`).
 #[derive(Debug)]
 pub(crate) struct Irq {
     pub(crate) span: Span,
+    /// How problems name it (`interrupt `com1` (component `serial`)`).
+    pub(crate) what: String,
     pub(crate) name: F<String>,
+    /// The controller its keys are for: spans the `irq` value (GIC) or the
+    /// interrupt's table (IOAPIC).
+    pub(crate) controller: Sp<Controller>,
     /// ARM: the GIC interrupt ID.
-    pub(crate) gic_irq: F<u32>,
+    pub(crate) gic_irq: F<i128>,
     pub(crate) ioapic: F<u32>,
-    pub(crate) pin: F<u32>,
-    pub(crate) vector: F<u32>,
+    /// x86: the IOAPIC input.
+    pub(crate) pin: F<i128>,
+    /// x86: the seL4 IRQ number the pin is routed to.
+    pub(crate) vector: F<i128>,
     pub(crate) channel: F<u8>,
     pub(crate) level: F<bool>,
     pub(crate) active_low: F<bool>,
 }
 
+impl Irq {
+    /// How problems name `irq`, `pin` and `vector`.
+    pub(crate) const GIC_IRQ: &str = "`irq` (GIC interrupt ID)";
+    pub(crate) const PIN: &str = "`pin` (IOAPIC input)";
+    pub(crate) const VECTOR: &str = "`vector` (seL4 IRQ number)";
+}
+
+/// The interrupt controller an interrupt is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Controller {
+    /// ARM: `irq`.
+    Gic,
+    /// x86: `pin` and `vector`.
+    IoApic,
+}
+
 #[derive(Debug)]
 pub(crate) struct DeviceMemory {
     pub(crate) span: Span,
+    /// How problems name it (`device memory `uart` (component `serial`)`).
+    pub(crate) what: String,
     pub(crate) name: F<String>,
     pub(crate) paddr: F<u64>,
     pub(crate) size: F<u64>,
@@ -156,7 +190,7 @@ pub(crate) struct End {
     pub(crate) id: F<u8>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Channel {
     pub(crate) span: Span,
     pub(crate) name: F<String>,
@@ -165,7 +199,7 @@ pub(crate) struct Channel {
     pub(crate) ends: Option<[End; 2]>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Ring {
     pub(crate) span: Span,
     pub(crate) name: F<String>,

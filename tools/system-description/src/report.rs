@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use system_manifest::*;
 
-use crate::parse::human;
+use crate::units::human;
 
 fn restart(r: &RestartPolicy) -> String {
     match r {
@@ -53,10 +53,27 @@ fn wasm_line(image: &BootImage, c: &Component) -> Option<String> {
 /// memory limit), priority, grants by slot, mappings and rings; then
 /// channels, regions, Wasm modules and programs.
 pub fn report(image: &BootImage) -> String {
-    let m = &image.manifest;
-    let name = |i: u32| m.components.get(i as usize).map_or("?", |c| c.name.as_str());
     let mut out = String::new();
     let w = &mut out;
+    summary(w, image);
+    for (i, c) in image.manifest.components.iter().enumerate() {
+        component(w, image, i, c);
+    }
+    channels(w, &image.manifest);
+    regions(w, &image.manifest);
+    wasm_modules(w, image);
+    programs(w, image);
+    out
+}
+
+/// The name of component `i` of `m`.
+fn name(m: &SystemManifest, i: u32) -> &str {
+    m.components.get(i as usize).map_or("?", |c| c.name.as_str())
+}
+
+/// What the system has, and where the log goes.
+fn summary(w: &mut String, image: &BootImage) {
+    let m = &image.manifest;
     let _ = writeln!(
         w,
         "system `{}` (from {}): {} components, {} programs, {} Wasm modules, {} channels, {} shared regions",
@@ -72,143 +89,166 @@ pub fn report(image: &BootImage) -> String {
         let _ = writeln!(
             w,
             "console: component `{}` receives the log lines of every component and the root task ({} log rings on channel {})",
-            name(console.component),
+            name(m, console.component),
             m.components.len() + 1,
             system_manifest::console::LOG_CHANNEL
         );
     }
-    for (i, c) in m.components.iter().enumerate() {
-        let program = image.programs.get(c.program as usize).map_or("?", |p| p.name.as_str());
-        let _ = writeln!(w, "\ncomponent {i} `{}`", c.name);
-        let _ = writeln!(w, "  program   `{program}` (program {})", c.program);
-        if let Some(line) = wasm_line(image, c) {
-            let _ = writeln!(w, "  wasm      {line}");
-        }
-        let _ = writeln!(w, "  priority  {}", c.priority);
-        let _ = writeln!(w, "  stack     {}   heap {}", human(c.stack_bytes), human(c.heap_bytes));
-        let _ = writeln!(w, "  on fault  {}", restart(&c.restart));
-        let _ = writeln!(w, "  lifetime  {:?}", c.lifetime);
-        let _ = writeln!(w, "  config    {} bytes", c.config.len());
-        for g in &c.grants {
-            let what = match &g.cap {
-                GrantedCap::Control => {
-                    "control      → root task (list, inspect, restart components)".to_string()
-                }
-                GrantedCap::Endpoint { server, badge } => {
-                    format!(
-                        "endpoint     → `{}` ({}, badge {badge:#x})",
-                        name(*server),
-                        channel_of(*badge)
-                    )
-                }
-                GrantedCap::Notification { target, badge } => {
-                    format!(
-                        "notification → `{}` ({}, badge {badge:#x})",
-                        name(*target),
-                        channel_of(*badge)
-                    )
-                }
-                GrantedCap::IoPorts { first, last } => {
-                    format!("IO ports     {first:#x}..={last:#x}")
-                }
-                GrantedCap::Irq { irq: IrqSource::Gic { irq }, badge } => {
-                    format!("interrupt    GIC {irq} (level) → {}", channel_of(*badge))
-                }
-                GrantedCap::Irq {
-                    irq: IrqSource::IoApic { ioapic, pin, level_triggered, active_low, vector },
-                    badge,
-                } => {
-                    format!(
-                        "interrupt    IOAPIC {ioapic} pin {pin} vector {vector} ({}, {}) → {}",
-                        if *level_triggered { "level" } else { "edge" },
-                        if *active_low { "active low" } else { "active high" },
-                        channel_of(*badge)
-                    )
-                }
-            };
-            let _ = writeln!(w, "  slot {:>3}  {what}", g.slot);
-        }
-        for mp in &c.mappings {
-            let src = match mp.source {
-                MappingSource::Region(r) => {
-                    format!(
-                        "region {r} `{}`",
-                        m.regions.get(r as usize).map_or("?", |r| r.name.as_str())
-                    )
-                }
-                MappingSource::Device { paddr } => format!("device {paddr:#x}"),
-            };
-            let _ = writeln!(
-                w,
-                "  map {:#010x}..{:#010x} {} {} {src}",
-                mp.vaddr,
-                mp.vaddr + mp.bytes,
-                if mp.writable { "rw" } else { "r-" },
-                if mp.cached { "cached  " } else { "uncached" },
-            );
-        }
+}
+
+/// Component `i` (`c`): what it runs, its settings, grants and mappings.
+fn component(w: &mut String, image: &BootImage, i: usize, c: &Component) {
+    let m = &image.manifest;
+    let program = image.programs.get(c.program as usize).map_or("?", |p| p.name.as_str());
+    let _ = writeln!(w, "\ncomponent {i} `{}`", c.name);
+    let _ = writeln!(w, "  program   `{program}` (program {})", c.program);
+    if let Some(line) = wasm_line(image, c) {
+        let _ = writeln!(w, "  wasm      {line}");
     }
-    if !m.channels.is_empty() {
-        let _ = writeln!(w, "\nchannels");
-        for ch in &m.channels {
-            let [(a, ia), (b, ib)] = ch.ends;
-            let (kind, arrow) = match ch.kind {
-                ChannelKindInfo::ProtectedCall => ("protected call", "→"),
-                ChannelKindInfo::Notification => ("notification  ", "↔"),
-                ChannelKindInfo::Ring => ("ring          ", "⇒"),
-            };
-            let _ = writeln!(
-                w,
-                "  {kind} `{}`: `{}`#{ia} {arrow} `{}`#{ib}",
-                ch.name,
-                name(a),
-                name(b)
-            );
-        }
+    let _ = writeln!(w, "  priority  {}", c.priority);
+    let _ = writeln!(w, "  stack     {}   heap {}", human(c.stack_bytes), human(c.heap_bytes));
+    let _ = writeln!(w, "  on fault  {}", restart(&c.restart));
+    let _ = writeln!(w, "  lifetime  {:?}", c.lifetime);
+    let _ = writeln!(w, "  config    {} bytes", c.config.len());
+    for g in &c.grants {
+        let _ = writeln!(w, "  slot {:>3}  {}", g.slot, grant(m, &g.cap));
     }
-    if !m.regions.is_empty() {
-        let _ = writeln!(w, "\nshared regions");
-        for (i, r) in m.regions.iter().enumerate() {
-            let _ = writeln!(w, "  region {i} `{}`: {}", r.name, human(r.bytes));
-        }
-    }
-    if !image.wasm_modules.is_empty() {
-        let _ = writeln!(w, "\nWasm modules");
-        for (i, wm) in image.wasm_modules.iter().enumerate() {
-            let users: Vec<String> = m
-                .components
-                .iter()
-                .filter(|c| c.wasm_module == Some(i as u32))
-                .map(|c| format!("`{}`", c.name))
-                .collect();
-            let _ = writeln!(
-                w,
-                "  module {i} `{}`: {} bytes, run by {}",
-                wm.name,
-                wm.cwasm.len(),
-                users.join(", ")
-            );
-        }
-    }
-    if !image.programs.is_empty() {
-        let _ = writeln!(w, "\nprograms");
-        for (i, p) in image.programs.iter().enumerate() {
-            let _ = writeln!(w, "  program {i} `{}`: entry {:#x}", p.name, p.entry);
-            for s in &p.segments {
-                let access = match s.access {
-                    SegmentAccess::ReadExecute => "r-x",
-                    SegmentAccess::ReadOnly => "r--",
-                    SegmentAccess::ReadWrite => "rw-",
-                };
-                let _ = writeln!(
-                    w,
-                    "    {:#010x}..{:#010x} {access} {} file bytes",
-                    s.vaddr,
-                    s.vaddr + s.mem_bytes,
-                    s.data.len()
-                );
+    for mp in &c.mappings {
+        let src = match mp.source {
+            MappingSource::Region(r) => {
+                format!(
+                    "region {r} `{}`",
+                    m.regions.get(r as usize).map_or("?", |r| r.name.as_str())
+                )
             }
+            MappingSource::Device { paddr } => format!("device {paddr:#x}"),
+        };
+        let _ = writeln!(
+            w,
+            "  map {:#010x}..{:#010x} {} {} {src}",
+            mp.vaddr,
+            mp.vaddr + mp.bytes,
+            if mp.writable { "rw" } else { "r-" },
+            if mp.cached { "cached  " } else { "uncached" },
+        );
+    }
+}
+
+/// What capability `cap` is and leads to.
+fn grant(m: &SystemManifest, cap: &GrantedCap) -> String {
+    match cap {
+        GrantedCap::Control => {
+            "control      → root task (list, inspect, restart components)".to_string()
+        }
+        GrantedCap::Endpoint { server, badge } => {
+            format!(
+                "endpoint     → `{}` ({}, badge {badge:#x})",
+                name(m, *server),
+                channel_of(*badge)
+            )
+        }
+        GrantedCap::Notification { target, badge } => {
+            format!(
+                "notification → `{}` ({}, badge {badge:#x})",
+                name(m, *target),
+                channel_of(*badge)
+            )
+        }
+        GrantedCap::IoPorts { first, last } => format!("IO ports     {first:#x}..={last:#x}"),
+        GrantedCap::Irq { irq: IrqSource::Gic { irq }, badge } => {
+            format!("interrupt    GIC {irq} (level) → {}", channel_of(*badge))
+        }
+        GrantedCap::Irq {
+            irq: IrqSource::IoApic { ioapic, pin, level_triggered, active_low, vector },
+            badge,
+        } => {
+            format!(
+                "interrupt    IOAPIC {ioapic} pin {pin} vector {vector} ({}, {}) → {}",
+                if *level_triggered { "level" } else { "edge" },
+                if *active_low { "active low" } else { "active high" },
+                channel_of(*badge)
+            )
         }
     }
-    out
+}
+
+fn channels(w: &mut String, m: &SystemManifest) {
+    if m.channels.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "\nchannels");
+    for ch in &m.channels {
+        let [(a, ia), (b, ib)] = ch.ends;
+        let (kind, arrow) = match ch.kind {
+            ChannelKindInfo::ProtectedCall => ("protected call", "→"),
+            ChannelKindInfo::Notification => ("notification  ", "↔"),
+            ChannelKindInfo::Ring => ("ring          ", "⇒"),
+        };
+        let _ = writeln!(
+            w,
+            "  {kind} `{}`: `{}`#{ia} {arrow} `{}`#{ib}",
+            ch.name,
+            name(m, a),
+            name(m, b)
+        );
+    }
+}
+
+fn regions(w: &mut String, m: &SystemManifest) {
+    if m.regions.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "\nshared regions");
+    for (i, r) in m.regions.iter().enumerate() {
+        let _ = writeln!(w, "  region {i} `{}`: {}", r.name, human(r.bytes));
+    }
+}
+
+/// Each stored Wasm module and the components that run it.
+fn wasm_modules(w: &mut String, image: &BootImage) {
+    if image.wasm_modules.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "\nWasm modules");
+    for (i, wm) in image.wasm_modules.iter().enumerate() {
+        let users: Vec<String> = image
+            .manifest
+            .components
+            .iter()
+            .filter(|c| c.wasm_module == Some(i as u32))
+            .map(|c| format!("`{}`", c.name))
+            .collect();
+        let _ = writeln!(
+            w,
+            "  module {i} `{}`: {} bytes, run by {}",
+            wm.name,
+            wm.cwasm.len(),
+            users.join(", ")
+        );
+    }
+}
+
+/// Each program and its segments.
+fn programs(w: &mut String, image: &BootImage) {
+    if image.programs.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "\nprograms");
+    for (i, p) in image.programs.iter().enumerate() {
+        let _ = writeln!(w, "  program {i} `{}`: entry {:#x}", p.name, p.entry);
+        for s in &p.segments {
+            let access = match s.access {
+                SegmentAccess::ReadExecute => "r-x",
+                SegmentAccess::ReadOnly => "r--",
+                SegmentAccess::ReadWrite => "rw-",
+            };
+            let _ = writeln!(
+                w,
+                "    {:#010x}..{:#010x} {access} {} file bytes",
+                s.vaddr,
+                s.vaddr + s.mem_bytes,
+                s.data.len()
+            );
+        }
+    }
 }
