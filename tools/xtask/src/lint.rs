@@ -127,3 +127,69 @@ fn cargo() -> Command {
     cargo.current_dir(workspace_root());
     cargo
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// Source files of a package (its `src/`), to look for `unsafe`.
+    fn sources(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(path);
+            }
+        }
+    }
+
+    /// The habits hold for every crate, also the next one added: it takes
+    /// the workspace's lints, and a crate without `unsafe` forbids it in
+    /// every crate root (library and binaries).
+    #[test]
+    fn every_crate_takes_the_workspace_lints_and_forbids_unsafe_when_it_has_none() {
+        let metadata = cargo_metadata::MetadataCommand::new()
+            .manifest_path(workspace_root().join("Cargo.toml"))
+            .no_deps()
+            .exec()
+            .unwrap();
+        let mut forbidding = 0;
+        for package in &metadata.packages {
+            let manifest = std::fs::read_to_string(&package.manifest_path).unwrap();
+            let manifest: toml::Value = toml::from_str(&manifest).unwrap();
+            let workspace_lints = manifest.get("lints").and_then(|l| l.get("workspace"));
+            assert_eq!(
+                workspace_lints.and_then(|w| w.as_bool()),
+                Some(true),
+                "{}: add `[lints]\\nworkspace = true`",
+                package.manifest_path
+            );
+            let dir = package.manifest_path.parent().unwrap().join("src");
+            let mut files = Vec::new();
+            sources(dir.as_std_path(), &mut files);
+            let has_unsafe = files.iter().any(|f| {
+                let text = std::fs::read_to_string(f).unwrap();
+                text.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| w == "unsafe")
+            });
+            if has_unsafe {
+                continue;
+            }
+            let roots = package.targets.iter().filter(|t| {
+                t.kind.iter().any(|k| matches!(k.to_string().as_str(), "lib" | "bin" | "cdylib"))
+            });
+            for root in roots {
+                let text = std::fs::read_to_string(&root.src_path).unwrap();
+                assert!(
+                    text.contains("#![forbid(unsafe_code)]"),
+                    "{}: has no unsafe code: add #![forbid(unsafe_code)]",
+                    root.src_path
+                );
+                forbidding += 1;
+            }
+        }
+        assert!(forbidding >= 30, "only {forbidding} crate roots forbid unsafe code");
+    }
+}
