@@ -52,6 +52,8 @@ pub struct Images {
     /// The configuration the kernel was built with (its `autoconf.h`).
     pub kernel_autoconf: PathBuf,
     pub root_task: PathBuf,
+    /// The boot image the root task embeds (none for a test guest).
+    pub boot_image: Option<PathBuf>,
     /// The loader image carrying both, on boards that boot through one
     /// (`<target>/images/<board>/<board>.elf`).
     pub loader: Option<PathBuf>,
@@ -192,6 +194,7 @@ pub fn build_in(args: &BuildArgs, program: Program, target: &Path) -> Result<Ima
     }
     let mut cargo = cargo_for_kernel(&board, &kernel);
     cargo.env("CARGO_TARGET_DIR", target);
+    let mut boot_image = None;
     if let Some(description) = &description {
         let system = crate::system::compile(
             &root.join(&args.system),
@@ -208,6 +211,7 @@ pub fn build_in(args: &BuildArgs, program: Program, target: &Path) -> Result<Ima
             system.report.display()
         );
         cargo.env("SEL4_WASM_BOOT_IMAGE", &system.boot_image);
+        boot_image = Some(system.boot_image);
     }
     cargo.args([
         "build",
@@ -240,6 +244,7 @@ pub fn build_in(args: &BuildArgs, program: Program, target: &Path) -> Result<Ima
         kernel: kernel.image,
         kernel_autoconf: kernel.source.autoconf,
         root_task,
+        boot_image,
         loader,
         raw,
     })

@@ -77,7 +77,7 @@ fn board_steps(
     // The root task embeds a boot image: build the default system's first.
     let images = image::build(&args, image::ROOT_TASK)?;
     let (_, kernel) = image::kernel(&args)?;
-    let boot_image = workspace_root().join("target/systems/default/boot-image.rkyv");
+    let boot_image = images.boot_image.clone().context("the root task embeds a boot image")?;
     let mut programs: Vec<&str> = vec![image::ROOT_TASK.package, "test-guests"];
     programs.extend(packages.programs.values().map(String::as_str));
     if board.kernel.sel4_arch == "aarch64" {
