@@ -26,9 +26,26 @@ pub struct ComponentConfig {
     /// a console (`crate::console`); without one, lines go to the kernel's
     /// debug console.
     pub log_ring: Option<String>,
-    /// The slot of the control channel's capability (`control = true`;
-    /// also listed in `channels` as a caller of `crate::control::PEER`).
+    /// The slot of the control channel's capability (a component with a
+    /// `control` grant; also listed in `channels` as a caller of
+    /// `crate::control::PEER`).
     pub control_slot: Option<u32>,
+    /// Unprefixed console output this component may write (`console_output`
+    /// in the description). Other lines are printed with the level and the
+    /// sender's name, their control characters escaped.
+    pub console_output: ConsoleOutput,
+}
+
+/// Unprefixed console output (`crate::console::level::RAW` and `TEXT`).
+/// Granted per component: without it a component cannot print a line that
+/// looks like another's (`[ERROR root-task] ...`).
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[rkyv(derive(Debug, PartialEq, Eq))]
+pub struct ConsoleOutput {
+    /// Whole lines printed as written (a shell's output).
+    pub raw: bool,
+    /// Text without a line end (prompts, echo).
+    pub text: bool,
 }
 
 /// How the Wasm runtime runs a component's module.
@@ -73,6 +90,10 @@ pub struct RingEnd {
     pub slot_count: u32,
     pub slot_size: u32,
     pub channel: u8,
+    /// For the console's end of a log ring (`crate::console`): the
+    /// unprefixed output the ring's producer is granted. The console
+    /// enforces it, since a native producer writes its ring directly.
+    pub producer_output: ConsoleOutput,
 }
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]

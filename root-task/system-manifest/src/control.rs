@@ -1,10 +1,13 @@
-//! The control channel (`control = true` in the description): a component
-//! that may list, inspect and restart components (a shell) calls the root
-//! task on channel [`CHANNEL`], whose peer is named [`PEER`].
+//! The control channel (`control` in the description): a component that
+//! may list, inspect, restart, start or stop components (a shell) calls the
+//! root task on channel [`CHANNEL`], whose peer is named [`PEER`].
 //!
 //! A request's label is one of [`request`]; message register 0 holds the
-//! component index where one is needed. A reply's label is one of [`reply`];
-//! its message registers are read as little-endian bytes, 8 per register.
+//! component index where one is needed (a request without that register is
+//! refused with [`reply::BAD_REQUEST`]). Each verb is granted per target
+//! (`crate::ControlGrant`); anything else is [`reply::NOT_PERMITTED`]. A
+//! reply's label is one of [`reply`]; its message registers are read as
+//! little-endian bytes, 8 per register.
 
 /// The channel id of the control channel in a component that has one.
 pub const CHANNEL: u8 = crate::layout::MAX_CHANNELS - 2;
@@ -21,8 +24,10 @@ pub mod request {
     /// Reply: the component's state, exit code, counters and name, laid
     /// out as [`super::info_reply`] says.
     pub const INFO: u64 = 0x6_0002;
-    /// Restarts the component now (counted like a fault restart). Empty
-    /// reply, sent before the restart.
+    /// Restarts a running component now, from fresh memory. Not counted
+    /// against its fault restarts, but at most [`super::RESTARTS_PER_WINDOW`]
+    /// per component in [`super::RATE_WINDOW_MS`]. Empty reply, sent before
+    /// the restart (the caller may restart itself).
     pub const RESTART: u64 = 0x6_0003;
     /// Reply: the component's traffic counters ([`crate::stats::PdStats`])
     /// as UTF-8 text, packed from word 0 on and padded with zero bytes: one
@@ -30,7 +35,19 @@ pub mod request {
     /// signals in and out, ring messages sent and received), then one line
     /// with the log lines sent and dropped.
     pub const STATS: u64 = 0x6_0004;
+    /// Starts a stopped or exited component again, from fresh memory, with
+    /// its fault restarts reset. Rate-limited like [`RESTART`].
+    pub const START: u64 = 0x6_0005;
+    /// Stops a running component: it becomes a tombstone that answers
+    /// every call with `SERVER_DIED`. Empty reply, sent before the stop.
+    pub const STOP: u64 = 0x6_0006;
 }
+
+/// Control restarts and starts of one component allowed per window
+/// ([`RATE_WINDOW_MS`]); more are refused with [`reply::RATE_LIMITED`].
+pub const RESTARTS_PER_WINDOW: u32 = 3;
+/// The window of [`RESTARTS_PER_WINDOW`], in milliseconds.
+pub const RATE_WINDOW_MS: u64 = 10_000;
 
 /// Reply labels.
 pub mod reply {
@@ -38,6 +55,15 @@ pub mod reply {
     pub const NO_SUCH_COMPONENT: u64 = 1;
     pub const FAILED: u64 = 2;
     pub const UNKNOWN_REQUEST: u64 = 3;
+    /// The caller is not granted this verb on this component.
+    pub const NOT_PERMITTED: u64 = 4;
+    /// The message is shorter than the request needs.
+    pub const BAD_REQUEST: u64 = 5;
+    /// The component was restarted or started too often lately.
+    pub const RATE_LIMITED: u64 = 6;
+    /// The verb does not apply in the component's state (`RESTART` or
+    /// `STOP` of one not running, `START` of one running).
+    pub const WRONG_STATE: u64 = 7;
 }
 
 /// Component states in an `INFO` reply.

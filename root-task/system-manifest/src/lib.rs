@@ -28,7 +28,7 @@ pub use config::*;
 pub use system::*;
 
 /// Bumped whenever an archived type changes shape.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Archives are aligned to this many bytes where they are stored.
 pub const ARCHIVE_ALIGN: usize = 16;

@@ -85,6 +85,26 @@ pub struct Component {
     /// The component's archived [`crate::ComponentConfig`], mapped read-only
     /// at `layout::vaddr::CONFIG`.
     pub config: Vec<u8>,
+    /// What it may ask of the supervisor over the control channel
+    /// (`crate::control`); `None`: it has no control channel.
+    pub control: Option<ControlGrant>,
+}
+
+/// The control verbs a component is granted, each with the components it
+/// may apply them to (indices into [`SystemManifest::components`], sorted,
+/// no duplicates). The supervisor refuses any other request with
+/// `control::reply::NOT_PERMITTED`.
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
+pub struct ControlGrant {
+    /// `COUNT`, `INFO` and `STATS` (a count is always allowed once any
+    /// verb is granted; it names no component).
+    pub info: Vec<u32>,
+    /// `RESTART` of a running component.
+    pub restart: Vec<u32>,
+    /// `START` of a stopped or exited component.
+    pub start: Vec<u32>,
+    /// `STOP`: make a running component a tombstone.
+    pub stop: Vec<u32>,
 }
 
 /// What the supervisor does when a component faults.

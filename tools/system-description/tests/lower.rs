@@ -202,7 +202,8 @@ fn component_configs() {
             region_bytes: ring_region_bytes(256, 64),
             slot_count: 256,
             slot_size: 64,
-            channel: 1
+            channel: 1,
+            producer_output: Default::default(),
         }]
     );
     assert_eq!(

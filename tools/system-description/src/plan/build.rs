@@ -116,6 +116,7 @@ impl Build {
                 }),
                 log_ring: None,
                 control_slot: None,
+                console_output: Default::default(),
             },
         }
     }

@@ -48,6 +48,7 @@ fn log_ring(
         slot_count: slots,
         slot_size,
         channel: LOG_CHANNEL,
+        producer_output: Default::default(),
     };
     let mut reported = false;
     if let Some(producer) = producer {

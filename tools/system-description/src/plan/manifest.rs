@@ -18,11 +18,12 @@ pub(super) fn manifest(
     c: &mut Collector,
 ) -> SystemManifest {
     let (programs, wasm_modules) = (programs(p.m), wasm_modules(p.m));
+    let count = p.m.components.len() as u32;
     let components =
         p.m.components
             .iter()
             .zip(p.builds)
-            .map(|(comp, b)| component(comp, b, &programs, &wasm_modules, c))
+            .map(|(comp, b)| component(comp, b, &programs, &wasm_modules, count, c))
             .collect();
     SystemManifest {
         name: ok(&p.m.name),
@@ -40,6 +41,7 @@ fn component(
     mut b: Build,
     programs: &[String],
     wasm_modules: &[String],
+    count: u32,
     c: &mut Collector,
 ) -> Component {
     b.cfg.channels.sort_by_key(|e: &ChannelEnd| e.id);
@@ -69,6 +71,16 @@ fn component(
         grants: b.grants,
         mappings: b.mappings,
         config,
+        // Interim: `control = true` grants every verb on every component.
+        control: ok(&comp.control).then(|| {
+            let all: Vec<u32> = (0..count).collect();
+            system_manifest::ControlGrant {
+                info: all.clone(),
+                restart: all.clone(),
+                start: all.clone(),
+                stop: all,
+            }
+        }),
     }
 }
 

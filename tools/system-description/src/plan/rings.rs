@@ -35,6 +35,7 @@ fn ring(p: &mut Plan, r: &Ring, c: &mut Collector) {
             slot_count: slots,
             slot_size,
             channel: me.1,
+            producer_output: Default::default(),
         };
         p.builds[me.0].place_ring_end(region, end, &r.span, &mut reported, c);
     }
