@@ -7,6 +7,7 @@
 extern crate alloc;
 
 mod boot_image;
+mod clock;
 mod console;
 mod control;
 mod objects;
@@ -30,6 +31,7 @@ enum RootTaskError {
     Build(pd::BuildError),
     Halted { component: &'static str },
     TasksFailed(Vec<&'static str>),
+    RuntimeFaults(Vec<&'static str>),
 }
 
 impl fmt::Display for RootTaskError {
@@ -43,6 +45,9 @@ impl fmt::Display for RootTaskError {
             }
             RootTaskError::TasksFailed(names) => {
                 write!(f, "components exited with failure: {}", names.join(", "))
+            }
+            RootTaskError::RuntimeFaults(names) => {
+                write!(f, "the Wasm runtime faulted in: {}", names.join(", "))
             }
         }
     }
@@ -76,8 +81,10 @@ fn main(bootinfo: &BootInfo) -> Result<(), RootTaskError> {
     system.start().map_err(RootTaskError::Build)?;
     let outcome = supervisor::supervise(&mut system);
     system.print_summary();
-    let success =
-        matches!(&outcome, supervisor::Outcome::TasksEnded { failed } if failed.is_empty());
+    let runtime_faulted: Vec<&'static str> =
+        system.pds.iter().filter(|pd| pd.runtime_faults > 0).map(|pd| pd.name).collect();
+    let success = runtime_faulted.is_empty()
+        && matches!(&outcome, supervisor::Outcome::TasksEnded { failed } if failed.is_empty());
     if success {
         // Before the console drains: on a board without an early console
         // (aarch64, release kernel) it is the last line anyone sees.
@@ -85,8 +92,11 @@ fn main(bootinfo: &BootInfo) -> Result<(), RootTaskError> {
     }
     system.drain_console();
     match outcome {
-        supervisor::Outcome::TasksEnded { failed } if failed.is_empty() => Ok(()),
-        supervisor::Outcome::TasksEnded { failed } => Err(RootTaskError::TasksFailed(failed)),
+        supervisor::Outcome::TasksEnded { failed } if !failed.is_empty() => {
+            Err(RootTaskError::TasksFailed(failed))
+        }
+        _ if !runtime_faulted.is_empty() => Err(RootTaskError::RuntimeFaults(runtime_faulted)),
+        supervisor::Outcome::TasksEnded { .. } => Ok(()),
         supervisor::Outcome::Halted { component } => Err(RootTaskError::Halted { component }),
     }
 }

@@ -231,12 +231,26 @@ pub struct Pd {
     wasm_module_len: Word,
     tsc_mhz: Word,
     pub state: PdState,
+    /// Restarts after faults (counted against the restart policy's limit).
     pub restarts: u32,
+    /// Restarts asked for over the control channel (not counted against
+    /// the limit, rate-limited instead).
+    pub requested_restarts: u32,
     pub faults: u32,
+    /// Faults of a Wasm component's runtime itself (a panic or a kernel
+    /// fault outside a reported guest trap): a bug in the runtime, never
+    /// expected.
+    pub runtime_faults: u32,
+    /// When control restarts or starts happened lately (counter ticks), for
+    /// the rate limit (`system_manifest::control::RESTARTS_PER_WINDOW`).
+    pub recent_requests: [u64; system_manifest::control::RESTARTS_PER_WINDOW as usize],
     /// Frames and paging structures made for it, for the report.
     pub frames: usize,
     /// Of `frames`, those shared with other components (program code, Wasm module, rings).
     pub shared_frames: usize,
+    /// Whether it runs a Wasm module (its faults outside a guest trap are
+    /// the runtime's).
+    pub is_wasm: bool,
     /// Untyped memory its build consumed (its own objects: TCB, CNode,
     /// paging structures, private frames; not the shared ones).
     pub untyped_bytes: usize,
@@ -486,10 +500,14 @@ impl Pd {
             writable,
             entry: program.entry.to_native() as Word,
             wasm_module_len,
+            is_wasm: component.wasm_module.is_some(),
             tsc_mhz: cx.tsc_mhz,
             state: PdState::Running,
             restarts: 0,
+            requested_restarts: 0,
             faults: 0,
+            runtime_faults: 0,
+            recent_requests: [0; system_manifest::control::RESTARTS_PER_WINDOW as usize],
             frames,
             shared_frames,
             untyped_bytes: 0,
@@ -542,6 +560,15 @@ impl Pd {
         self.tcb.write_registers(true, &self.initial_registers(start_mode::RESTARTED))
     }
 
+    /// Restarts the component as [`Pd::restart`] does, on request (the
+    /// control channel): not counted against its fault restarts.
+    pub fn restart_on_request(&mut self, scratch: &mut ScratchWindow) -> Result<(), sel4::Error> {
+        self.reset(scratch)?;
+        self.requested_restarts += 1;
+        self.state = PdState::Running;
+        self.tcb.write_registers(true, &self.initial_registers(start_mode::RESTARTED))
+    }
+
     /// Stops the component for good: its memory is rebuilt and its runtime
     /// restarted as a tombstone that answers every call with `SERVER_DIED`,
     /// so its callers never hang.
@@ -549,6 +576,24 @@ impl Pd {
         self.reset(scratch)?;
         self.state = PdState::Stopped;
         self.tcb.write_registers(true, &self.initial_registers(start_mode::TOMBSTONE))
+    }
+
+    /// Records that the component exited with `code` and runs it on as a
+    /// tombstone, like [`Pd::stop`]: a call it was serving when it exited,
+    /// and every later call, is answered with `SERVER_DIED`.
+    pub fn exited(&mut self, scratch: &mut ScratchWindow, code: Word) -> Result<(), sel4::Error> {
+        self.reset(scratch)?;
+        self.state = PdState::Exited(code);
+        self.tcb.write_registers(true, &self.initial_registers(start_mode::EXITED))
+    }
+
+    /// Starts a stopped or exited component again from fresh memory (the
+    /// control channel's `START`), with its fault restarts counted anew.
+    pub fn start_again(&mut self, scratch: &mut ScratchWindow) -> Result<(), sel4::Error> {
+        self.reset(scratch)?;
+        self.restarts = 0;
+        self.state = PdState::Running;
+        self.tcb.write_registers(true, &self.initial_registers(start_mode::RESTARTED))
     }
 
     /// Suspends the thread for good (a tombstone that faulted, or a

@@ -5,8 +5,12 @@
 //! answered with the `SERVER_DIED` label by its runtime when it starts again
 //! (the reply capability survives in its thread); calls that arrive while it
 //! restarts wait on its endpoint and are served by the restarted server; a
-//! stopped server runs as a tombstone that answers every call with
-//! `SERVER_DIED`.
+//! stopped or exited server runs as a tombstone that answers every call
+//! with `SERVER_DIED`, the call it was serving when it ended included.
+//!
+//! A fault of a Wasm component is its runtime's (guest errors arrive as
+//! reported traps): it is counted as a runtime fault, and a system with
+//! one does not end successfully.
 
 use alloc::vec::Vec;
 
@@ -58,18 +62,31 @@ pub fn supervise(system: &mut System) -> Outcome {
         if message_label == label::EXIT as Word {
             let code = sel4::with_ipc_buffer(|b| b.msg[0]);
             let pd = &mut system.pds[index];
-            pd.state = PdState::Exited(code);
-            // It waits for no answer; keep it from running again.
-            pd.suspend();
             log::info!("supervisor: component `{}` exited with code {code}", pd.name);
+            // Its callers must not hang: it runs on as a tombstone.
+            if let Err(e) = pd.exited(&mut system.scratch, code) {
+                log::error!(
+                    "supervisor: `{}` cannot become a tombstone: {e}; suspending it",
+                    pd.name
+                );
+                pd.suspend();
+            }
             continue;
         }
-        let failure = if message_label == label::WASM_TRAP as Word {
+        let is_wasm = system.pds[index].is_wasm;
+        let (failure, runtime_fault) = if message_label == label::WASM_TRAP as Word {
             let trap = sel4::with_ipc_buffer(|b| b.msg[0]) as u64;
-            alloc::format!("trapped: Wasm trap: {}", wasm_trap::describe(trap))
+            (alloc::format!("trapped: Wasm trap: {}", wasm_trap::describe(trap)), false)
         } else if Fault::is_fault_label(message_label) {
             let fault = Fault::decode(info);
-            alloc::format!("faulted: {fault}{}", fault_detail(system, index, &fault))
+            // A Wasm component's guest cannot fault: every guest error is
+            // a trap its runtime reports. A fault is the runtime's own.
+            let whose =
+                if is_wasm { "runtime fault (the Wasm runtime, not its guest): " } else { "" };
+            (
+                alloc::format!("{whose}faulted: {fault}{}", fault_detail(system, index, &fault)),
+                is_wasm,
+            )
         } else {
             log::warn!(
                 "supervisor: component `{}` sent an unknown request (label {message_label:#x})",
@@ -79,8 +96,11 @@ pub fn supervise(system: &mut System) -> Outcome {
         };
         let pd = &mut system.pds[index];
         pd.faults += 1;
+        if runtime_fault {
+            pd.runtime_faults += 1;
+        }
         log::error!("supervisor: component `{}` {failure}", pd.name);
-        if pd.state == PdState::Stopped {
+        if matches!(pd.state, PdState::Stopped | PdState::Exited(_)) {
             log::error!("supervisor: the tombstone of `{}` failed; suspending it", pd.name);
             pd.suspend();
             continue;
@@ -162,7 +182,7 @@ fn apply_policy(system: &mut System, index: usize) -> Option<Outcome> {
 }
 
 /// Restarts `pd` (counted against its limit); a failure leaves it stopped.
-pub fn restart(pd: &mut Pd, scratch: &mut ScratchWindow) -> bool {
+fn restart(pd: &mut Pd, scratch: &mut ScratchWindow) -> bool {
     let limit = match pd.manifest.restart {
         ArchivedRestartPolicy::Restart { max_restarts } => {
             alloc::format!(" of at most {}", max_restarts.to_native())

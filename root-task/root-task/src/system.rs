@@ -24,6 +24,8 @@ pub struct System {
     pub stats: Vec<&'static PdStats>,
     /// The root task's end of its log ring, once the console runs.
     console: Option<(*mut u8, cap::Notification)>,
+    /// Frequency of the counter `crate::clock` reads, in MHz.
+    pub counter_mhz: Word,
 }
 
 /// Maps a copy of `frame` at `vaddr` in the root task's own address space.
@@ -184,7 +186,7 @@ impl System {
                 pd.untyped_bytes / 1024
             );
         }
-        Ok(System { image, pds, fault_endpoint, scratch, stats, console })
+        Ok(System { image, pds, fault_endpoint, scratch, stats, console, counter_mhz: tsc_mhz })
     }
 
     /// Starts every component, in manifest order; from then on the root
@@ -229,8 +231,15 @@ impl System {
                 PdState::Exited(code) => alloc::format!("exited ({code})"),
                 PdState::Stopped => alloc::string::String::from("stopped"),
             };
+            let mut extra = alloc::string::String::new();
+            if pd.requested_restarts > 0 {
+                extra.push_str(&alloc::format!("  restarted on request {}", pd.requested_restarts));
+            }
+            if pd.runtime_faults > 0 {
+                extra.push_str(&alloc::format!("  RUNTIME FAULTS {}", pd.runtime_faults));
+            }
             log::info!(
-                "  {:<16} {:<12} restarts {:>2}  faults {:>2}",
+                "  {:<16} {:<12} restarts {:>2}  faults {:>2}{extra}",
                 pd.name,
                 state,
                 pd.restarts,

@@ -79,14 +79,19 @@ pub mod info_reply {
     pub const STATE: usize = 0;
     /// Its exit code, if it exited (else 0).
     pub const EXIT_CODE: usize = 1;
-    /// Times it was restarted.
+    /// Times it was restarted after a fault (counted against its limit).
     pub const RESTARTS: usize = 2;
     /// Faults it took.
     pub const FAULTS: usize = 3;
+    /// Times it was restarted or started over the control channel.
+    pub const REQUESTED_RESTARTS: usize = 4;
+    /// The index + 1 of the component whose server it is calling and waiting
+    /// on now (as its runtime reports it), 0 if none.
+    pub const WAITS_ON: usize = 5;
     /// Bytes of its name.
-    pub const NAME_LEN: usize = 4;
+    pub const NAME_LEN: usize = 6;
     /// The first word of its name's bytes (packed 8 per word).
-    pub const NAME: usize = 5;
+    pub const NAME: usize = 7;
     /// Where the name starts in the reply's bytes.
     pub const NAME_OFFSET: usize = NAME * 8;
 }

@@ -81,6 +81,9 @@ pub mod start_mode {
     /// every protected call with [`crate::ipc::label::SERVER_DIED`] and runs no component
     /// code, so callers of a stopped server never hang.
     pub const TOMBSTONE: u64 = 1;
+    /// The component exited: a tombstone as for [`TOMBSTONE`] (a call it
+    /// was serving when it exited is answered too), without the warning.
+    pub const EXITED: u64 = 3;
 }
 
 /// Bits of a badge on this kernel (seL4 5.0, 64-bit: the `Badge` field of

@@ -29,6 +29,19 @@ pub struct PdStats {
     /// stayed full.
     pub log_lines: AtomicU64,
     pub log_dropped: AtomicU64,
+    /// The channel id + 1 of the protected call this component is making
+    /// and waiting on now; 0 when it makes none. Written by the component,
+    /// so only as true as it is: a shell's `ps` shows it to say who waits
+    /// on whom, nothing relies on it.
+    pub calling: AtomicU64,
+}
+
+impl PdStats {
+    /// The channel of the call the component is waiting on, if any.
+    pub fn waiting_on(&self) -> Option<u8> {
+        let value = self.calling.load(Ordering::Relaxed);
+        value.checked_sub(1).and_then(|id| u8::try_from(id).ok())
+    }
 }
 
 const _: () = assert!(core::mem::size_of::<PdStats>() <= crate::layout::PAGE_SIZE as usize);

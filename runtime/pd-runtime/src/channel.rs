@@ -1,6 +1,7 @@
 //! Channels, named by the ids of the system description.
 
 use core::fmt;
+use core::sync::atomic::Ordering;
 
 use sel4::{CPtr, MessageInfo, Word};
 use system_manifest::ipc::label;
@@ -139,8 +140,12 @@ impl Channel {
         let Use::Call(slot) = use_of(self.0) else {
             return Err(CallError::NotACaller { channel: self.0 });
         };
-        system_manifest::stats::bump(&crate::stats::counters().calls_out, self.0);
+        let stats = crate::stats::counters();
+        system_manifest::stats::bump(&stats.calls_out, self.0);
+        stats.calling.store(u64::from(self.0) + 1, Ordering::Relaxed);
         let reply = sel4::call(CPtr::from_bits(slot), request).0;
+        stats.calling.store(0, Ordering::Relaxed);
+        crate::message::received(reply.length());
         if reply.label() == label::SERVER_DIED as Word {
             Err(CallError::ServerDied)
         } else {

@@ -67,19 +67,27 @@ extern "C" fn runtime_entry(
         sel4::set_ipc_buffer(ipc_buffer);
         crate::config::init(core::slice::from_raw_parts(config, config_len));
     }
-    RESTARTED
-        .store(mode == start_mode::RESTARTED || mode == start_mode::TOMBSTONE, Ordering::Relaxed);
+    let earlier_run =
+        matches!(mode, start_mode::RESTARTED | start_mode::TOMBSTONE | start_mode::EXITED);
+    RESTARTED.store(earlier_run, Ordering::Relaxed);
     crate::heap::init(crate::config().heap_bytes.to_native() as usize);
     crate::time::init(tsc_mhz);
+    // The counters page outlives a run: a call the last run was making is over.
+    crate::stats::counters().calling.store(0, Ordering::Relaxed);
     crate::wasm_module::init(wasm_module_len);
     crate::logging::init();
     crate::channel::init();
     crate::logging::open_ring();
-    if mode == start_mode::RESTARTED || mode == start_mode::TOMBSTONE {
+    if earlier_run {
         answer_abandoned_caller();
     }
-    if mode == start_mode::TOMBSTONE {
-        tombstone();
+    match mode {
+        start_mode::TOMBSTONE => {
+            log::warn!("stopped: answering every call with SERVER_DIED");
+            tombstone();
+        }
+        start_mode::EXITED => tombstone(),
+        _ => {}
     }
     // SAFETY: defined by the `main!` macro with this signature.
     unsafe { __pd_runtime_main() }
@@ -102,10 +110,9 @@ fn answer_abandoned_caller() {
     }
 }
 
-/// A stopped server: answers every call with `SERVER_DIED`, runs no
-/// component code.
+/// A stopped or exited server: answers every call with `SERVER_DIED`,
+/// runs no component code.
 fn tombstone() -> ! {
-    log::warn!("stopped: answering every call with SERVER_DIED");
     let input = CPtr::from_bits(slot::INPUT_ENDPOINT as Word);
     let died = MessageInfo::new(label::SERVER_DIED as Word, 0, 0, 0);
     let (_, mut badge) = sel4::recv(input);

@@ -78,6 +78,8 @@ pub fn run<H: Handler>(handler: &mut H) -> ! {
         (info, received) = if bits & badge::PROTECTED_CALL != 0 {
             let channel = Channel::from_badge((bits & !badge::PROTECTED_CALL) as u8);
             system_manifest::stats::bump(&crate::stats::counters().calls_in, channel.id());
+            // The handler sees only this caller's words.
+            crate::message::clear_beyond(info.length());
             let reply = handler.protected(channel, info);
             if DEFERRED.load(Ordering::Relaxed) == 0 {
                 sel4::reply_recv(input, reply)

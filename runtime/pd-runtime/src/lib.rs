@@ -40,6 +40,7 @@ mod event_loop;
 mod global;
 mod heap;
 mod logging;
+mod message;
 mod panic;
 pub mod ring;
 pub mod stats;

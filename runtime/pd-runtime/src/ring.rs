@@ -54,7 +54,9 @@ impl RingProducer {
         // address for the life of the component, shared only with the consumer.
         let ring = unsafe { Producer::new(end.vaddr.to_native() as *mut u8, geometry(end)) }
             .unwrap_or_else(|e| panic!("ring `{name}`: {e}"));
-        RingProducer { ring, channel: Channel::from_badge(end.channel) }
+        let channel = Channel::from_badge(end.channel);
+        wake_peer_after_restart(channel);
+        RingProducer { ring, channel }
     }
 
     /// The channel the consumer signals when it frees slots.
@@ -141,7 +143,9 @@ impl RingConsumer {
         // SAFETY: as in `RingProducer::open`.
         let ring = unsafe { Consumer::new(end.vaddr.to_native() as *mut u8, geometry(end)) }
             .unwrap_or_else(|e| panic!("ring `{name}`: {e}"));
-        RingConsumer { ring, channel: Channel::from_badge(end.channel) }
+        let channel = Channel::from_badge(end.channel);
+        wake_peer_after_restart(channel);
+        RingConsumer { ring, channel }
     }
 
     /// The channel the producer signals when it publishes.
@@ -199,5 +203,15 @@ impl RingConsumer {
                 return Ok(handled);
             }
         }
+    }
+}
+
+/// A restarted end signals its peer once (`shared_ring`, "Restarting an
+/// end"): the previous run may have died between clearing the peer's flag
+/// and signalling it. A log ring's consumer (the console) has no capability
+/// to signal its producers, which never wait.
+fn wake_peer_after_restart(channel: Channel) {
+    if crate::restarted() {
+        let _ = channel.try_notify();
     }
 }

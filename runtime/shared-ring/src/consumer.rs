@@ -71,6 +71,12 @@ impl<'a> Consumer<'a> {
         self.ring.geometry
     }
 
+    /// Messages released since the ring was created (free-running, wraps at
+    /// 2^32): where a restarted consumer continues.
+    pub fn released(&self) -> u32 {
+        self.head
+    }
+
     /// Messages read but not yet released.
     pub fn unreleased(&self) -> u32 {
         self.read.wrapping_sub(self.head)

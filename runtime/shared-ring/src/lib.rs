@@ -143,6 +143,20 @@
 //! }
 //! ```
 //!
+//! # Restarting an end
+//!
+//! An end whose component is restarted is made anew over the same region
+//! ([`Producer::new`] / [`Consumer::new`] continue from the index found
+//! there: unpublished messages are lost, read but unreleased ones are read
+//! again). Its previous run may have died anywhere in the handshake: after
+//! storing its index but before loading the peer's flag, or after clearing
+//! the flag but before signalling. Either way the peer may sleep on a wake-up
+//! that never comes, and the flag no longer says so. So **a restarted end
+//! signals its peer once** when it starts, whatever the flags say: a spurious
+//! wake-up costs the peer one empty poll. The loom tests restart either end
+//! after every step of a run, the restarted run skipping the signal its last
+//! step asked for, and check that no end then waits forever.
+//!
 //! # A hostile peer
 //!
 //! The peer may be buggy or malicious and may write anything into the shared

@@ -83,6 +83,12 @@ impl<'a> Producer<'a> {
         self.ring.geometry
     }
 
+    /// Messages published since the ring was created (free-running, wraps
+    /// at 2^32): where a restarted producer continues.
+    pub fn published(&self) -> u32 {
+        self.tail
+    }
+
     /// Messages written but not yet published.
     pub fn unpublished(&self) -> u32 {
         self.written.wrapping_sub(self.tail)

@@ -154,3 +154,127 @@ fn no_lost_wake_up_with_batched_publish_and_release() {
 fn no_lost_wake_up_through_a_single_slot() {
     check(Plan { slot_count: 1, messages: 2, publish_every: 1, release_every: 1 });
 }
+
+/// Which end is restarted, and after how many of its notifying steps
+/// (`publish` for the producer, `release` for the consumer).
+#[derive(Clone, Copy)]
+enum Restart {
+    Producer { after_publishes: u8 },
+    Consumer { after_releases: u8 },
+}
+
+/// As [`check`], with one end restarted once: after its chosen step it
+/// skips the signal that step asked for (its run died between clearing the
+/// peer's flag and signalling, the worst place), is made anew over the same
+/// region, signals its peer once (the rule for a restarted end) and goes on
+/// from the index it finds. Every message published arrives, in order;
+/// neither end waits forever.
+fn check_restart(slot_count: u32, messages: u8, restart: Restart) {
+    let mut model = loom::model::Builder::new();
+    if model.preemption_bound.is_none() {
+        model.preemption_bound = Some(2);
+    }
+    model.check(move || {
+        let (ctrl, slots, g) = ring(slot_count);
+        // SAFETY: ring memory is leaked, so it lives for 'static; one end
+        // each (a restarted end replaces its predecessor, which is dropped).
+        let new_tx = move || unsafe { Producer::from_parts(ctrl, slots, g) }.unwrap();
+        // SAFETY: as above.
+        let new_rx = move || unsafe { Consumer::from_parts(ctrl, slots, g) }.unwrap();
+        let (mut tx, mut rx) = (new_tx(), new_rx());
+        let to_consumer = Arc::new(Signal::new());
+        let to_producer = Arc::new(Signal::new());
+
+        let producer = {
+            let (to_consumer, to_producer) = (to_consumer.clone(), to_producer.clone());
+            loom::thread::spawn(move || {
+                let mut publishes = 0u8;
+                let mut restarted = false;
+                let mut i = 0u8;
+                while i < messages {
+                    match tx.try_send(&message(i)) {
+                        Ok(()) => i += 1,
+                        Err(SendError::Full) => {
+                            let plan = tx.prepare_to_wait().unwrap();
+                            if plan.notify.is_needed() {
+                                to_consumer.notify();
+                            }
+                            if plan.decision == SleepDecision::Sleep {
+                                to_producer.wait();
+                            }
+                            continue;
+                        }
+                        Err(e) => panic!("{e}"),
+                    }
+                    let notify = tx.publish();
+                    publishes += 1;
+                    match restart {
+                        Restart::Producer { after_publishes }
+                            if !restarted && publishes == after_publishes =>
+                        {
+                            restarted = true;
+                            tx = new_tx();
+                            to_consumer.notify();
+                            i = tx.published() as u8;
+                        }
+                        _ if notify.is_needed() => to_consumer.notify(),
+                        _ => {}
+                    }
+                }
+            })
+        };
+
+        let mut releases = 0u8;
+        let mut restarted = false;
+        let mut next = 0u8;
+        while next < messages {
+            match rx.try_recv().unwrap() {
+                Some(msg) => {
+                    assert_eq!(msg, message(next), "message {next} lost, duplicated or reordered");
+                    next += 1;
+                    let notify = rx.release();
+                    releases += 1;
+                    match restart {
+                        Restart::Consumer { after_releases }
+                            if !restarted && releases == after_releases =>
+                        {
+                            restarted = true;
+                            rx = new_rx();
+                            to_producer.notify();
+                            next = rx.released() as u8;
+                        }
+                        _ if notify.is_needed() => to_producer.notify(),
+                        _ => {}
+                    }
+                }
+                None => {
+                    let plan = rx.prepare_to_sleep().unwrap();
+                    if plan.notify.is_needed() {
+                        to_producer.notify();
+                    }
+                    if plan.decision == SleepDecision::Sleep {
+                        to_consumer.wait();
+                    }
+                }
+            }
+        }
+        producer.join().unwrap();
+        assert_eq!(rx.try_recv().unwrap(), None);
+    });
+}
+
+/// A producer restarted after each of its publishes in turn.
+#[test]
+fn no_lost_wake_up_when_the_producer_restarts_after_any_publish() {
+    for after_publishes in 1..=3 {
+        check_restart(1, 3, Restart::Producer { after_publishes });
+    }
+}
+
+/// A consumer restarted after each of its releases in turn.
+#[test]
+fn no_lost_wake_up_when_the_consumer_restarts_after_any_release() {
+    for after_releases in 1..=3 {
+        check_restart(1, 3, Restart::Consumer { after_releases });
+    }
+}

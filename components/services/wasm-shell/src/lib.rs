@@ -3,11 +3,14 @@
 //! Bytes typed at the serial console reach it over ring [`INPUT`] (from the
 //! serial driver); it echoes them, edits the line (backspace), and runs the
 //! command on Enter. It asks the root task through its control channel
-//! (`control = true` in the description; `system_manifest::control`):
+//! (`control` in the description, which grants each verb per component;
+//! `system_manifest::control`):
 //!
-//! - `ps`: every component with its state, restarts and faults;
+//! - `ps`: every component it may inspect, with state, restarts and faults;
 //! - `stats [NAME]`: per-channel call, signal and ring counters;
-//! - `restart NAME`: restarts a component now;
+//! - `restart NAME`: restarts a running component now;
+//! - `stop NAME`: stops a running component (its callers get `SERVER_DIED`);
+//! - `start NAME`: starts a stopped or exited component again;
 //! - `help`.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
@@ -78,7 +81,8 @@ pub enum Command<'a> {
     Help,
     Ps,
     Stats(Option<&'a str>),
-    Restart(&'a str),
+    /// `restart`, `start` or `stop` of a component: the request label and the name.
+    Change(u64, &'a str),
     /// Unknown command or wrong arguments: the message to print.
     Invalid(String),
 }
@@ -92,8 +96,12 @@ pub fn parse(line: &str) -> Command<'_> {
         ("ps", []) => Command::Ps,
         ("stats", []) => Command::Stats(None),
         ("stats", [name]) => Command::Stats(Some(name)),
-        ("restart", [name]) => Command::Restart(name),
-        ("restart", _) => Command::Invalid("usage: restart NAME".into()),
+        ("restart", [name]) => Command::Change(request::RESTART, name),
+        ("start", [name]) => Command::Change(request::START, name),
+        ("stop", [name]) => Command::Change(request::STOP, name),
+        ("restart" | "start" | "stop", _) => {
+            Command::Invalid(alloc::format!("usage: {command} NAME"))
+        }
         ("stats", _) => Command::Invalid("usage: stats [NAME]".into()),
         (other, _) => Command::Invalid(alloc::format!("unknown command `{other}` (try `help`)")),
     }
@@ -108,6 +116,10 @@ pub struct ComponentInfo {
     pub exit_code: u64,
     pub restarts: u64,
     pub faults: u64,
+    /// Restarts and starts asked for over the control channel.
+    pub requested_restarts: u64,
+    /// The index of the component it is calling and waiting on now.
+    pub waits_on: Option<u64>,
 }
 
 impl ComponentInfo {
@@ -125,6 +137,8 @@ impl ComponentInfo {
             exit_code: word(info_reply::EXIT_CODE)?,
             restarts: word(info_reply::RESTARTS)?,
             faults: word(info_reply::FAULTS)?,
+            requested_restarts: word(info_reply::REQUESTED_RESTARTS)?,
+            waits_on: word(info_reply::WAITS_ON)?.checked_sub(1),
         })
     }
 
@@ -154,6 +168,18 @@ impl core::fmt::Display for AskError {
         match self {
             AskError::Call(e) => write!(f, "the call failed: {e}"),
             AskError::Refused(reply::NO_SUCH_COMPONENT) => f.write_str("no such component"),
+            AskError::Refused(reply::NOT_PERMITTED) => {
+                f.write_str("not permitted: the system description does not grant it to this shell")
+            }
+            AskError::Refused(reply::RATE_LIMITED) => write!(
+                f,
+                "refused: more than {} restarts or starts in {} s; try again later",
+                control::RESTARTS_PER_WINDOW,
+                control::RATE_WINDOW_MS / 1000
+            ),
+            AskError::Refused(reply::WRONG_STATE) => {
+                f.write_str("refused: not in a state for that (`restart`/`stop` a running component, `start` a stopped one)")
+            }
             AskError::Refused(label) => write!(f, "refused with label {label}"),
             AskError::Malformed => f.write_str("a malformed answer"),
         }
@@ -200,7 +226,11 @@ impl Shell {
             u64::from_le_bytes(count.get(..8).ok_or(AskError::Malformed)?.try_into().unwrap());
         let mut all = Vec::new();
         for index in 0..count {
-            let reply = self.ask(request::INFO, index)?;
+            // Components this shell may not inspect are left out.
+            let reply = match self.ask(request::INFO, index) {
+                Err(AskError::Refused(reply::NOT_PERMITTED)) => continue,
+                reply => reply?,
+            };
             all.push(ComponentInfo::decode(index, reply).ok_or(AskError::Malformed)?);
         }
         Ok(all)
@@ -210,7 +240,9 @@ impl Shell {
         let result = match parse(line) {
             Command::Empty => Ok(()),
             Command::Help => {
-                sdk::raw!("commands: ps | stats [NAME] | restart NAME | help");
+                sdk::raw!(
+                    "commands: ps | stats [NAME] | restart NAME | stop NAME | start NAME | help"
+                );
                 Ok(())
             }
             Command::Invalid(message) => {
@@ -219,7 +251,7 @@ impl Shell {
             }
             Command::Ps => self.ps(),
             Command::Stats(name) => self.stats(name),
-            Command::Restart(name) => self.restart(name),
+            Command::Change(label, name) => self.change(label, name),
         };
         if let Err(e) = result {
             sdk::raw!("error: asking the root task: {e}");
@@ -228,9 +260,31 @@ impl Shell {
 
     fn ps(&mut self) -> Result<(), AskError> {
         let all = self.components()?;
-        sdk::raw!("{:<16} {:<12} {:>8} {:>6}", "NAME", "STATE", "RESTARTS", "FAULTS");
+        sdk::raw!(
+            "{:<16} {:<12} {:>8} {:>6} {:>6}  {}",
+            "NAME",
+            "STATE",
+            "RESTARTS",
+            "FAULTS",
+            "ASKED",
+            "WAITS ON"
+        );
         for c in &all {
-            sdk::raw!("{:<16} {:<12} {:>8} {:>6}", c.name, c.state_text(), c.restarts, c.faults);
+            // A server this shell may not inspect is shown by its index.
+            let waits_on = c.waits_on.map(|i| {
+                all.iter()
+                    .find(|s| s.index == i)
+                    .map_or_else(|| alloc::format!("#{i}"), |s| s.name.clone())
+            });
+            sdk::raw!(
+                "{:<16} {:<12} {:>8} {:>6} {:>6}  {}",
+                c.name,
+                c.state_text(),
+                c.restarts,
+                c.faults,
+                c.requested_restarts,
+                waits_on.as_deref().unwrap_or("-")
+            );
         }
         Ok(())
     }
@@ -254,14 +308,20 @@ impl Shell {
         Ok(())
     }
 
-    fn restart(&mut self, name: &str) -> Result<(), AskError> {
+    /// `restart`, `start` or `stop` (`label`) of component `name`.
+    fn change(&mut self, label: u64, name: &str) -> Result<(), AskError> {
         let all = self.components()?;
         let Some(c) = all.iter().find(|c| c.name == name) else {
-            sdk::raw!("no component is named `{name}`");
+            sdk::raw!("no component is named `{name}` (or this shell may not see it)");
             return Ok(());
         };
-        self.ask(request::RESTART, c.index)?;
-        sdk::raw!("restarted `{name}`");
+        self.ask(label, c.index)?;
+        let done = match label {
+            request::RESTART => "restarted",
+            request::START => "started",
+            _ => "stopped",
+        };
+        sdk::raw!("{done} `{name}`");
         Ok(())
     }
 
@@ -311,7 +371,10 @@ mod tests {
         assert_eq!(parse("  ps "), Command::Ps);
         assert_eq!(parse("stats"), Command::Stats(None));
         assert_eq!(parse("stats kv"), Command::Stats(Some("kv")));
-        assert_eq!(parse("restart kv"), Command::Restart("kv"));
+        assert_eq!(parse("restart kv"), Command::Change(request::RESTART, "kv"));
+        assert_eq!(parse("start kv"), Command::Change(request::START, "kv"));
+        assert_eq!(parse("stop kv"), Command::Change(request::STOP, "kv"));
+        assert!(matches!(parse("stop"), Command::Invalid(m) if m == "usage: stop NAME"));
         assert!(matches!(parse("restart"), Command::Invalid(m) if m.contains("usage")));
         assert!(
             matches!(parse("reboot"), Command::Invalid(m) if m.contains("unknown command `reboot`"))
@@ -335,7 +398,8 @@ mod tests {
     #[test]
     fn info_replies_decode() {
         let mut reply = Vec::new();
-        for w in [state::EXITED, 3, 1, 2, 2] {
+        // state, exit code, restarts, faults, asked, waits on (#5 + 1), name length
+        for w in [state::EXITED, 3, 1, 2, 7, 6, 2] {
             reply.extend_from_slice(&u64::to_le_bytes(w));
         }
         reply.extend_from_slice(b"kv\0\0\0\0\0\0");
@@ -343,6 +407,7 @@ mod tests {
         assert_eq!(info.name, "kv");
         assert_eq!(info.state_text(), "exited (3)");
         assert_eq!((info.restarts, info.faults, info.index), (1, 2, 4));
+        assert_eq!((info.requested_restarts, info.waits_on), (7, Some(5)));
         assert_eq!(ComponentInfo::decode(0, &reply[..30]), None);
     }
 }
