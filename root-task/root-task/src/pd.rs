@@ -592,6 +592,7 @@ impl Pd {
     pub fn start_again(&mut self, scratch: &mut ScratchWindow) -> Result<(), sel4::Error> {
         self.reset(scratch)?;
         self.restarts = 0;
+        self.requested_restarts += 1;
         self.state = PdState::Running;
         self.tcb.write_registers(true, &self.initial_registers(start_mode::RESTARTED))
     }

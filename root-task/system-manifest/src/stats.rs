@@ -34,6 +34,13 @@ pub struct PdStats {
     /// so only as true as it is: a shell's `ps` shows it to say who waits
     /// on whom, nothing relies on it.
     pub calling: AtomicU64,
+    /// Non-zero while the component holds a protected call it has not yet
+    /// answered (set when the call arrives, cleared once the answer is
+    /// sent and no other call is held). Survives a restart, so the next run
+    /// knows whether a caller waits for a `SERVER_DIED` answer; it may be
+    /// set when no call is held (after a death between answering and
+    /// clearing), never clear while one is.
+    pub serving: AtomicU64,
 }
 
 impl PdStats {

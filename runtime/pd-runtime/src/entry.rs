@@ -94,8 +94,15 @@ extern "C" fn runtime_entry(
 }
 
 /// If the previous run died while serving a call, the reply capability is
-/// still in this thread: answer that caller with `SERVER_DIED`.
+/// still in this thread: answer that caller with `SERVER_DIED`. The
+/// counters page says whether it may have been serving one (probing an
+/// empty reply slot would work too, but a debug kernel reports the failed
+/// probe on its console at every restart).
 fn answer_abandoned_caller() {
+    let serving = &crate::stats::counters().serving;
+    if serving.swap(0, Ordering::Relaxed) == 0 {
+        return;
+    }
     let cnode: sel4::cap::CNode = CPtr::from_bits(slot::CNODE as Word).cast();
     let reply = cnode.slot(slot::REPLY as Word, CNODE_SLOT_BITS);
     let probe = cnode.slot(slot::REPLY_PROBE as Word, CNODE_SLOT_BITS);

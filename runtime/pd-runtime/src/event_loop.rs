@@ -71,11 +71,13 @@ fn dispatch_deferred<H: Handler>(handler: &mut H) {
 /// Runs `handler` for ever. A reply and the next receive are one syscall.
 pub fn run<H: Handler>(handler: &mut H) -> ! {
     let input = CPtr::from_bits(slot::INPUT_ENDPOINT as Word);
+    let serving = &crate::stats::counters().serving;
     dispatch_deferred(handler);
     let (mut info, mut received) = sel4::recv(input);
     loop {
         let bits = received as u64;
         (info, received) = if bits & badge::PROTECTED_CALL != 0 {
+            serving.store(1, Ordering::Relaxed);
             let channel = Channel::from_badge((bits & !badge::PROTECTED_CALL) as u8);
             system_manifest::stats::bump(&crate::stats::counters().calls_in, channel.id());
             // The handler sees only this caller's words.
@@ -85,10 +87,13 @@ pub fn run<H: Handler>(handler: &mut H) -> ! {
                 sel4::reply_recv(input, reply)
             } else {
                 sel4::reply(reply);
+                serving.store(0, Ordering::Relaxed);
                 dispatch_deferred(handler);
                 sel4::recv(input)
             }
         } else {
+            // Whatever call was held has been answered (`reply_recv`).
+            serving.store(0, Ordering::Relaxed);
             dispatch_signals(handler, bits);
             dispatch_deferred(handler);
             sel4::recv(input)
