@@ -10,7 +10,7 @@ use crate::model::{Component, Lifetime, Restart, F};
 use crate::toml_reader::{self, Reader, Table, Value};
 use crate::TargetBoard;
 
-use super::{board_section, grants, policy, program, values};
+use super::{board_section, console_output, control, grants, policy, program, values};
 
 /// Keys of a component besides `name` and `board`; a
 /// `[component.board.<name>]` section may give any of them.
@@ -27,6 +27,7 @@ pub(super) const COMPONENT_SETTINGS: &[&str] = &[
     "irqs",
     "device_memory",
     "control",
+    "console_output",
 ];
 
 /// Component `index` (`v`), with its section for `board` applied.
@@ -60,8 +61,9 @@ pub(super) fn component(
     comp
 }
 
-/// Priority, stack, heap, Wasm memory, restart policy, lifetime and
-/// `control`: each given or its default, which points at the component.
+/// Priority, stack, heap, Wasm memory, restart policy, lifetime, `control`
+/// and `console_output`: each given or its default, which points at the
+/// component.
 fn settings(r: &Reader, o: &Table, comp: &mut Component, c: &mut Collector) {
     let what = &o.what;
     let here = &comp.span;
@@ -83,9 +85,8 @@ fn settings(r: &Reader, o: &Table, comp: &mut Component, c: &mut Collector) {
     comp.restart = o.optional("restart", default_restart, here, |v| policy::restart(r, v, what, c));
     comp.lifetime =
         o.optional("lifetime", Lifetime::Service, here, |v| policy::lifetime(v, what, c));
-    comp.control = o.optional("control", false, here, |v| {
-        toml_reader::boolean(v, &format!("`control` of {what}"), c)
-    });
+    comp.control = control::control(o, c);
+    comp.console_output = console_output::console_output(o, here, c);
 }
 
 /// `priority`: required, in `MIN_PRIORITY..=MAX_PRIORITY`.
