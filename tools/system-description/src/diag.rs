@@ -1,6 +1,10 @@
 //! Diagnostics: every problem names its file, points at the offending text
 //! and says how to fix it. Problems are collected, never thrown one at a
 //! time, and reported together as one [`miette::Report`].
+//!
+//! A description may hold huge values (a 1 MiB name): what a problem echoes
+//! of it is cut here, in one place, as it is collected ([`cut_values`]), and
+//! so are the source lines its snippet shows ([`Shown`]).
 
 use std::fmt;
 use std::ops::Range;
@@ -110,17 +114,26 @@ impl Diagnostic for Problems {
 
 /// Collects problems against one source.
 pub(crate) struct Collector {
-    pub(crate) source: Source,
+    /// The source as problems show it.
+    shown: Shown,
     problems: Vec<Problem>,
 }
 
 impl Collector {
     pub(crate) fn new(source: Source) -> Collector {
-        Collector { source, problems: Vec::new() }
+        Collector { shown: Shown::new(source), problems: Vec::new() }
     }
 
+    /// Records `problem`, with what it echoes of the description cut to
+    /// a readable length and its labels moved onto the shown source.
     pub(crate) fn push(&mut self, mut problem: Problem) {
-        problem.source = Some(self.source.clone());
+        problem.message = cut_values(&problem.message);
+        problem.help = problem.help.as_deref().map(cut_values);
+        for (span, text) in &mut problem.labels {
+            *span = self.shown.span(span);
+            *text = cut_values(text);
+        }
+        problem.source = Some(self.shown.source.clone());
         self.problems.push(problem);
     }
 
@@ -135,6 +148,163 @@ impl Collector {
         }
         let mut problems = self.problems;
         problems.sort_by_key(Problem::offset);
-        Err(miette::Report::new(Problems { file: self.source.name().to_string(), problems }))
+        let file = self.shown.source.name().to_string();
+        Err(miette::Report::new(Problems { file, problems }))
+    }
+}
+
+/// Most characters of one value a message echoes.
+pub(crate) const MAX_SHOWN: usize = 64;
+/// Most characters of a whole message, help or label text: the last
+/// resort when a value is not written between backticks.
+const MAX_TEXT: usize = 4096;
+/// Most characters of a source line a snippet shows.
+const MAX_LINE: usize = 200;
+
+/// `text` with every value between backticks, and every word, longer than
+/// [`MAX_SHOWN`] characters cut to that many followed by `…` and its full
+/// length; the whole cut to [`MAX_TEXT`] characters.
+pub(crate) fn cut_values(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_TEXT));
+    // Odd pieces of a split at backticks are quoted values.
+    for (i, piece) in text.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 {
+            out.push_str(&cut(piece, MAX_SHOWN));
+        } else {
+            // Outside backticks only words are cut: a long word is a value.
+            let words: Vec<String> =
+                piece.split(' ').map(|word| cut(word, 2 * MAX_SHOWN).into_owned()).collect();
+            out.push_str(&words.join(" "));
+        }
+    }
+    cut(&out, MAX_TEXT).into_owned()
+}
+
+/// `s` if it has at most `max` characters, else its first `max`, `…` and
+/// how long it is.
+fn cut(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => s.into(),
+        Some((end, _)) => format!("{}… ({} characters)", &s[..end], s.chars().count()).into(),
+    }
+}
+
+/// The source as snippets show it: lines longer than [`MAX_LINE`]
+/// characters are cut (the line count stays, so line numbers hold), and
+/// spans of the original text are moved onto it.
+struct Shown {
+    source: Source,
+    /// The lines that were cut, in order.
+    cuts: Vec<Cut>,
+}
+
+/// One cut line, as offsets into the original text.
+struct Cut {
+    /// Where the cut starts (the shown line keeps what is before).
+    at: usize,
+    /// Where the line ends (its newline, or the end of the text).
+    end: usize,
+    /// Bytes removed by the cuts before this one.
+    before: usize,
+    /// Bytes removed by this cut and every one before it.
+    removed: usize,
+}
+
+impl Shown {
+    fn new(source: Source) -> Shown {
+        let text = source.inner();
+        let mut cuts = Vec::new();
+        let mut shown = String::new();
+        let (mut removed, mut copied) = (0, 0);
+        let mut start = 0;
+        for line in text.split_inclusive('\n') {
+            let body = line.trim_end_matches(['\n', '\r']);
+            if let Some((keep, _)) = body.char_indices().nth(MAX_LINE) {
+                let (at, end) = (start + keep, start + body.len());
+                let marker = format!(" … ({} characters cut)", body[keep..].chars().count());
+                if marker.len() < end - at {
+                    shown.push_str(&text[copied..at]);
+                    shown.push_str(&marker);
+                    copied = end;
+                    let before = removed;
+                    removed += end - at - marker.len();
+                    cuts.push(Cut { at, end, before, removed });
+                }
+            }
+            start += line.len();
+        }
+        if cuts.is_empty() {
+            return Shown { source, cuts };
+        }
+        shown.push_str(&text[copied..]);
+        let name = source.name().to_string();
+        let source = Arc::new(NamedSource::new(name, shown).with_language("TOML"));
+        Shown { source, cuts }
+    }
+
+    /// `span` of the original text on the shown text: what falls in a cut
+    /// part points at the cut's start.
+    fn span(&self, span: &Span) -> Span {
+        let start = self.offset(span.start);
+        start..self.offset(span.end).max(start)
+    }
+
+    fn offset(&self, o: usize) -> usize {
+        // The last cut starting at or before `o`.
+        let i = self.cuts.partition_point(|cut| cut.at <= o);
+        let Some(cut) = i.checked_sub(1).map(|i| &self.cuts[i]) else {
+            return o;
+        };
+        if o < cut.end {
+            cut.at - cut.before
+        } else {
+            o - cut.removed
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_short_ones_kept() {
+        let name = "x".repeat(1 << 20);
+        let text = cut_values(&format!("the name `{name}` is not valid; use `a-b`"));
+        let shown = format!("`{}… (1048576 characters)`", "x".repeat(MAX_SHOWN));
+        assert_eq!(text, format!("the name {shown} is not valid; use `a-b`"));
+        // A value written without backticks is a long word.
+        let text = cut_values(&format!("invalid TOML: {name} here"));
+        assert!(text.len() < 200 && text.ends_with("(1048576 characters) here"), "{text}");
+        // Multi-byte characters are cut on a character boundary.
+        assert!(cut_values(&format!("`{}`", "é".repeat(100))).contains("(100 characters)"));
+        // Many short words still make a bounded text.
+        assert!(cut_values(&"ab ".repeat(1 << 20)).chars().count() < MAX_TEXT + 64);
+    }
+
+    #[test]
+    fn long_lines_are_cut_keeping_line_numbers_and_spans() {
+        let long = "y".repeat(10_000);
+        let text = format!("a = 1\nname = \"{long}\"\nb = 2\n");
+        let shown = Shown::new(Arc::new(NamedSource::new("t.toml", text.clone())));
+        let out = shown.source.inner();
+        assert!(out.len() < 400, "{out}");
+        assert_eq!(out.lines().count(), 3);
+        assert!(out.lines().nth(1).unwrap().ends_with(" … (9809 characters cut)"), "{out}");
+        // `b = 2` on the third line stays where the shown text has it.
+        let b = text.find("b = 2").unwrap();
+        let moved = shown.span(&(b..b + 5));
+        assert_eq!(&out[moved], "b = 2");
+        // A span over the cut part ends where the cut starts.
+        let name = text.find('"').unwrap();
+        let value = shown.span(&(name..name + long.len() + 2));
+        assert_eq!(value.start, name);
+        assert!(out[value].starts_with("\"yyy"));
+        // Nothing is copied when no line is long.
+        let short = Shown::new(Arc::new(NamedSource::new("t.toml", "a = 1\n".to_string())));
+        assert!(short.cuts.is_empty());
     }
 }

@@ -22,6 +22,18 @@ pub(crate) const DEFAULT_HEAP: u64 = 256 * 1024;
 /// the native stack and needs more than `wasm-engine-config`'s
 /// `MAX_WASM_STACK` (256 KiB) of it.
 pub(crate) const DEFAULT_WASM_STACK: u64 = 512 * 1024;
+/// Native stack the Wasm runtime needs besides what Wasm code may use: the
+/// runtime's own frames (its event loop, host functions, Wasmtime's entry
+/// trampolines and trap handling) sit below the Wasm frames on the same
+/// stack. Without it, Wasm code at its limit overflows the native stack (a
+/// VM fault of the runtime) before it traps with "call stack exhausted".
+pub(crate) const WASM_RUNTIME_STACK_MARGIN: u64 = 64 * 1024;
+/// Smallest stack of a Wasm component: Wasmtime's stack limit plus the
+/// runtime's margin.
+pub(crate) const MIN_WASM_STACK: u64 =
+    wasm_engine_config::MAX_WASM_STACK as u64 + WASM_RUNTIME_STACK_MARGIN;
+const _: () = assert!(DEFAULT_WASM_STACK >= MIN_WASM_STACK, "the default Wasm stack is too small");
+const _: () = assert!(MIN_WASM_STACK.is_multiple_of(PAGE_SIZE), "a stack is whole pages");
 /// A Wasm component's default heap: its linear memory plus the runtime's own.
 pub(crate) const DEFAULT_WASM_HEAP: u64 = 4 << 20;
 /// A Wasm component's default linear-memory limit.

@@ -98,8 +98,69 @@ pub(crate) struct Component {
     pub(crate) io_ports: Vec<IoPorts>,
     pub(crate) irqs: Vec<Irq>,
     pub(crate) device_memory: Vec<DeviceMemory>,
-    /// May ask the root task about components and restart them (a shell).
-    pub(crate) control: F<bool>,
+    /// The control verbs it may use on the root task's control channel,
+    /// each on some components (a shell); `None`: no control channel (not
+    /// given, or unreadable and reported).
+    pub(crate) control: Option<Control>,
+    /// The unprefixed console output it may write (`console_output`).
+    pub(crate) console_output: F<ConsoleOutput>,
+}
+
+/// `control = { info = "*", restart = ["kv"], ... }`: each verb granted,
+/// with the components it applies to.
+#[derive(Debug, Clone)]
+pub(crate) struct Control {
+    /// The `control` value.
+    pub(crate) span: Span,
+    pub(crate) verbs: Vec<VerbGrant>,
+}
+
+/// One verb of a control grant and its targets.
+#[derive(Debug, Clone)]
+pub(crate) struct VerbGrant {
+    pub(crate) verb: Verb,
+    pub(crate) targets: Sp<Targets>,
+}
+
+/// A control verb as the description names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verb {
+    Info,
+    Restart,
+    Start,
+    Stop,
+}
+
+impl Verb {
+    pub(crate) const ALL: [Verb; 4] = [Verb::Info, Verb::Restart, Verb::Start, Verb::Stop];
+
+    /// Its key in a `control` table.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Verb::Info => "info",
+            Verb::Restart => "restart",
+            Verb::Start => "start",
+            Verb::Stop => "stop",
+        }
+    }
+}
+
+/// The components a verb is granted on.
+#[derive(Debug, Clone)]
+pub(crate) enum Targets {
+    /// `"*"`: every component of the system.
+    Every,
+    /// Components by name (distinct, as written).
+    Named(Vec<Sp<String>>),
+}
+
+/// Unprefixed console output a component may write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ConsoleOutput {
+    /// `"raw"`: whole lines as written.
+    pub(crate) raw: bool,
+    /// `"text"`: text without a line end.
+    pub(crate) text: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

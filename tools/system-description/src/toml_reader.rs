@@ -199,13 +199,24 @@ pub(crate) fn boolean(v: &Value, what: &str, c: &mut Collector) -> F<bool> {
     }
 }
 
+/// An integer; one beyond `i128` (no field takes one) is reported as out
+/// of range.
 pub(crate) fn integer(v: &Value, what: &str, c: &mut Collector) -> F<i128> {
-    let n = match v.get_ref() {
-        DeValue::Integer(i) => i128::from_str_radix(i.as_str(), i.radix()).ok(),
-        _ => None,
-    };
-    if n.is_none() {
+    let DeValue::Integer(i) = v.get_ref() else {
         wrong_type(v, what, "an integer", c);
+        return None;
+    };
+    let digits: String = i.as_str().chars().filter(|&ch| ch != '_').collect();
+    let n = i128::from_str_radix(&digits, i.radix()).ok();
+    if n.is_none() {
+        c.push(
+            Problem::new(
+                "integer_too_large",
+                format!("{what} is `{}`, far beyond any value it may have", i.as_str()),
+            )
+            .label(&v.span(), "too large")
+            .help(format!("write {what} as a value in its range")),
+        );
     }
     Some(Sp { v: n?, span: v.span() })
 }

@@ -60,6 +60,44 @@ fn control_grants_a_call_to_the_root_task_on_the_reserved_channel() {
     let worker = m.components.iter().find(|c| c.name == "worker").unwrap();
     assert_eq!(config(worker).control_slot, None);
     assert!(!worker.grants.iter().any(|g| g.cap == GrantedCap::Control));
+    assert_eq!(worker.control, None);
+}
+
+#[test]
+fn control_grants_each_verb_on_the_components_named_sorted() {
+    let m = manifest();
+    let shell = m.components.iter().find(|c| c.name == "shell").unwrap();
+    // console = 0, shell = 1, worker = 2; `restart = ["worker", "console"]`.
+    let grant = shell.control.as_ref().expect("a control grant");
+    assert_eq!(grant.info, [0, 1, 2], "info = \"*\" is every component");
+    assert_eq!(grant.restart, [0, 2]);
+    assert_eq!(grant.start, [] as [u32; 0], "start is not granted");
+    assert_eq!(grant.stop, [2]);
+}
+
+#[test]
+fn console_output_is_granted_to_the_shell_and_enforced_on_the_consoles_end() {
+    let m = manifest();
+    let console_cfg = config(&m.components[m.console.as_ref().unwrap().component as usize]);
+    let producer_output = |ring: &str| {
+        console_cfg
+            .rings
+            .iter()
+            .find(|r| r.name == ring && r.role == RingRole::Consumer)
+            .unwrap()
+            .producer_output
+    };
+    let both = ConsoleOutput { raw: true, text: true };
+    for c in &m.components {
+        let granted = if c.name == "shell" { both } else { ConsoleOutput::default() };
+        assert_eq!(config(c).console_output, granted, "{}", c.name);
+        let ring = format!("{}{}", console::LOG_RING_PREFIX, c.name);
+        assert_eq!(producer_output(&ring), granted, "the console's end of {ring}");
+        // The producer's own end carries no grant: the console enforces it.
+        let own = config(c).rings.into_iter().find(|r| r.name == ring).unwrap();
+        assert_eq!(own.producer_output, ConsoleOutput::default());
+    }
+    assert_eq!(producer_output(console::ROOT_LOG_RING), both, "the root task is trusted");
 }
 
 #[test]

@@ -353,3 +353,27 @@ fn wasm_memory_rules() {
     let e = ok("wasm_memory = 0").unwrap_err();
     assert!(e.contains("is zero"), "{e}");
 }
+
+#[test]
+fn a_wasm_stack_holds_the_wasm_stack_limit_and_the_runtimes_frames() {
+    let comp = |kind: &str, extra: &str| {
+        format!(
+            "[system]\nname = \"w\"\n\n[[component]]\nname = \"a\"\n{kind}\npriority = 10\n{extra}"
+        )
+    };
+    let check = |kind: &str, extra: &str| {
+        SystemDescription::parse_str("w.toml", &comp(kind, extra)).map_err(|r| render(&r))
+    };
+    // The default (512 KiB) and exactly the minimum (256 KiB + 64 KiB) pass.
+    let desc = check("wasm = \"m\"", "").unwrap();
+    assert_eq!(desc.manifest().components[0].stack_bytes, 512 * 1024);
+    check("wasm = \"m\"", "stack = \"320 KiB\"").unwrap();
+    // One page less is refused, with the value and the minimum to write.
+    let e = check("wasm = \"m\"", "stack = \"316 KiB\"").unwrap_err();
+    assert!(e.contains("wasm_stack_too_small"), "{e}");
+    assert!(e.contains("the stack of Wasm component `a` is 316 KiB"), "{e}");
+    assert!(e.contains("write `stack = \"320 KiB\"` or more"), "{e}");
+    assert!(e.contains("[w.toml:8:9]"), "{e}");
+    // A native component's stack has no such rule.
+    check("program = \"p\"", "stack = \"64 KiB\"").unwrap();
+}

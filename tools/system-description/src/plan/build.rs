@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use system_manifest::layout::{self, badge, slot, vaddr, PAGE_SIZE};
 use system_manifest::{
-    ChannelEnd, ChannelEndKind, ChannelInfo, ComponentConfig, Grant, GrantedCap, Mapping,
-    MappingSource, RingEnd, SharedRegion, WasmConfig,
+    ChannelEnd, ChannelEndKind, ChannelInfo, ComponentConfig, ConsoleOutput, Grant, GrantedCap,
+    Mapping, MappingSource, RingEnd, SharedRegion, WasmConfig,
 };
 
 use crate::diag::{Collector, Problem, Span};
@@ -17,7 +17,7 @@ use crate::units::human;
 pub(super) struct Plan<'m> {
     pub(super) m: &'m Model,
     /// Component name → index.
-    names: BTreeMap<String, usize>,
+    pub(super) names: BTreeMap<String, usize>,
     /// Per component, in description order.
     pub(super) builds: Vec<Build>,
     pub(super) regions: Vec<SharedRegion>,
@@ -116,7 +116,7 @@ impl Build {
                 }),
                 log_ring: None,
                 control_slot: None,
-                console_output: Default::default(),
+                console_output: console_output(ok(&comp.console_output)),
             },
         }
     }
@@ -231,4 +231,9 @@ impl Build {
         });
         Some(va)
     }
+}
+
+/// The manifest's form of console output grant `out`.
+pub(super) fn console_output(out: crate::model::ConsoleOutput) -> ConsoleOutput {
+    ConsoleOutput { raw: out.raw, text: out.text }
 }

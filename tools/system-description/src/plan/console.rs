@@ -4,11 +4,12 @@
 
 use system_manifest::console::LOG_CHANNEL;
 use system_manifest::layout;
-use system_manifest::{Console, RingEnd, RingRole};
+use system_manifest::{Console, ConsoleOutput, RingEnd, RingRole};
 
 use crate::diag::{Collector, Span};
+use crate::model::ok;
 
-use super::build::Plan;
+use super::build::{console_output, Plan};
 
 /// The log rings, if the system has a console.
 pub(super) fn log_rings(p: &mut Plan, c: &mut Collector) -> Option<Console> {
@@ -40,7 +41,12 @@ fn log_ring(
         None => system_manifest::console::ROOT_LOG_RING.to_string(),
     };
     let region = p.region(ring_name.clone(), bytes);
-    let end = |role| RingEnd {
+    // The console enforces the producer's grant; the root task is trusted.
+    let producer_output = match producer {
+        Some(p_i) => console_output(ok(&p.m.components[p_i].console_output)),
+        None => ConsoleOutput { raw: true, text: true },
+    };
+    let end = |role, producer_output| RingEnd {
         name: ring_name.clone(),
         role,
         vaddr: 0,
@@ -48,17 +54,19 @@ fn log_ring(
         slot_count: slots,
         slot_size,
         channel: LOG_CHANNEL,
-        producer_output: Default::default(),
+        producer_output,
     };
     let mut reported = false;
     if let Some(producer) = producer {
         p.notify((producer, LOG_CHANNEL), (console, LOG_CHANNEL), why, c);
         let b = &mut p.builds[producer];
-        b.place_ring_end(region, end(RingRole::Producer), why, &mut reported, c);
+        let own_end = end(RingRole::Producer, ConsoleOutput::default());
+        b.place_ring_end(region, own_end, why, &mut reported, c);
         b.cfg.log_ring = Some(ring_name.clone());
     }
     // The console never signals a log producer (producers do not wait for
     // space), so it holds no capability per log ring.
-    p.builds[console].place_ring_end(region, end(RingRole::Consumer), why, &mut reported, c);
+    let console_end = end(RingRole::Consumer, producer_output);
+    p.builds[console].place_ring_end(region, console_end, why, &mut reported, c);
     region
 }

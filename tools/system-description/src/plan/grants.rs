@@ -11,13 +11,11 @@ use crate::model::{ok, Controller, Irq};
 
 use super::build::Plan;
 
-/// The control channel of each component with `control = true`.
+/// The control channel of each component given `control`.
 pub(super) fn control(p: &mut Plan, c: &mut Collector) {
     for (comp, b) in p.m.components.iter().zip(&mut p.builds) {
-        if !ok(&comp.control) {
-            continue;
-        }
-        let s = b.grant(GrantedCap::Control, &comp.span, c);
+        let Some(control) = &comp.control else { continue };
+        let s = b.grant(GrantedCap::Control, &control.span, c);
         b.cfg.control_slot = Some(s);
         b.cfg.channels.push(ChannelEnd {
             id: system_manifest::control::CHANNEL,

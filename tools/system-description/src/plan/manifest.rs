@@ -1,11 +1,15 @@
 //! The manifest: each component's entry, with its config archived, and the
 //! system's regions, channels and console.
 
+use std::collections::BTreeMap;
+
 use system_manifest::layout::vaddr;
-use system_manifest::{ChannelEnd, Component, Console, RestartPolicy, SystemManifest};
+use system_manifest::{
+    ChannelEnd, Component, Console, ControlGrant, RestartPolicy, SystemManifest,
+};
 
 use crate::diag::{Collector, Problem};
-use crate::model::{self, ok, Lifetime, Restart};
+use crate::model::{self, ok, Control, Lifetime, Restart, Targets, Verb};
 
 use super::build::{Build, Plan};
 use super::{programs, wasm_modules};
@@ -18,12 +22,12 @@ pub(super) fn manifest(
     c: &mut Collector,
 ) -> SystemManifest {
     let (programs, wasm_modules) = (programs(p.m), wasm_modules(p.m));
-    let count = p.m.components.len() as u32;
+    let names = p.names.clone();
     let components =
         p.m.components
             .iter()
             .zip(p.builds)
-            .map(|(comp, b)| component(comp, b, &programs, &wasm_modules, count, c))
+            .map(|(comp, b)| component(comp, b, &programs, &wasm_modules, &names, c))
             .collect();
     SystemManifest {
         name: ok(&p.m.name),
@@ -41,7 +45,7 @@ fn component(
     mut b: Build,
     programs: &[String],
     wasm_modules: &[String],
-    count: u32,
+    names: &BTreeMap<String, usize>,
     c: &mut Collector,
 ) -> Component {
     b.cfg.channels.sort_by_key(|e: &ChannelEnd| e.id);
@@ -71,17 +75,29 @@ fn component(
         grants: b.grants,
         mappings: b.mappings,
         config,
-        // Interim: `control = true` grants every verb on every component.
-        control: ok(&comp.control).then(|| {
-            let all: Vec<u32> = (0..count).collect();
-            system_manifest::ControlGrant {
-                info: all.clone(),
-                restart: all.clone(),
-                start: all.clone(),
-                stop: all,
-            }
-        }),
+        control: comp.control.as_ref().map(|control| control_grant(control, names)),
     }
+}
+
+/// The verbs of `control`, each with the indices of its components
+/// (`names`: component name → index), sorted and distinct.
+fn control_grant(control: &Control, names: &BTreeMap<String, usize>) -> ControlGrant {
+    let mut grant = ControlGrant::default();
+    for verb in &control.verbs {
+        let mut targets: Vec<u32> = match &verb.targets.v {
+            Targets::Every => (0..names.len() as u32).collect(),
+            Targets::Named(named) => named.iter().map(|n| names[&n.v] as u32).collect(),
+        };
+        targets.sort_unstable();
+        targets.dedup();
+        *match verb.verb {
+            Verb::Info => &mut grant.info,
+            Verb::Restart => &mut grant.restart,
+            Verb::Start => &mut grant.start,
+            Verb::Stop => &mut grant.stop,
+        } = targets;
+    }
+    grant
 }
 
 /// The archived config of `comp`; reported if it does not fit its page

@@ -4,13 +4,14 @@
 use crate::diag::{Collector, Problem};
 use crate::limits::{
     DEFAULT_HEAP, DEFAULT_MAX_RESTARTS, DEFAULT_STACK, DEFAULT_WASM_HEAP, DEFAULT_WASM_STACK,
-    MAX_HEAP, MAX_PRIORITY, MAX_STACK, MIN_PRIORITY,
+    MAX_HEAP, MAX_PRIORITY, MAX_STACK, MIN_PRIORITY, MIN_WASM_STACK, WASM_RUNTIME_STACK_MARGIN,
 };
-use crate::model::{Component, Lifetime, Restart, F};
+use crate::model::{Component, Lifetime, Restart, Sp, F};
 use crate::toml_reader::{self, Reader, Table, Value};
+use crate::units::human;
 use crate::TargetBoard;
 
-use super::{board_section, grants, policy, program, values};
+use super::{board_section, console_output, control, grants, policy, program, values};
 
 /// Keys of a component besides `name` and `board`; a
 /// `[component.board.<name>]` section may give any of them.
@@ -27,6 +28,7 @@ pub(super) const COMPONENT_SETTINGS: &[&str] = &[
     "irqs",
     "device_memory",
     "control",
+    "console_output",
 ];
 
 /// Component `index` (`v`), with its section for `board` applied.
@@ -60,8 +62,9 @@ pub(super) fn component(
     comp
 }
 
-/// Priority, stack, heap, Wasm memory, restart policy, lifetime and
-/// `control`: each given or its default, which points at the component.
+/// Priority, stack, heap, Wasm memory, restart policy, lifetime, `control`
+/// and `console_output`: each given or its default, which points at the
+/// component.
 fn settings(r: &Reader, o: &Table, comp: &mut Component, c: &mut Collector) {
     let what = &o.what;
     let here = &comp.span;
@@ -72,9 +75,11 @@ fn settings(r: &Reader, o: &Table, comp: &mut Component, c: &mut Collector) {
     } else {
         (DEFAULT_STACK, DEFAULT_HEAP)
     };
-    comp.stack = o.optional("stack", default_stack, here, |v| {
-        values::size(v, &format!("the stack of {what}"), MAX_STACK, c)
-    });
+    comp.stack = o
+        .optional("stack", default_stack, here, |v| {
+            values::size(v, &format!("the stack of {what}"), MAX_STACK, c)
+        })
+        .filter(|stack| !is_wasm || enough_for_wasm(what, stack, c));
     comp.heap = o.optional("heap", default_heap, here, |v| {
         values::size(v, &format!("the heap of {what}"), MAX_HEAP, c)
     });
@@ -83,9 +88,35 @@ fn settings(r: &Reader, o: &Table, comp: &mut Component, c: &mut Collector) {
     comp.restart = o.optional("restart", default_restart, here, |v| policy::restart(r, v, what, c));
     comp.lifetime =
         o.optional("lifetime", Lifetime::Service, here, |v| policy::lifetime(v, what, c));
-    comp.control = o.optional("control", false, here, |v| {
-        toml_reader::boolean(v, &format!("`control` of {what}"), c)
-    });
+    comp.control = control::control(o, c);
+    comp.console_output = console_output::console_output(o, here, c);
+}
+
+/// Whether `stack` of Wasm component `what` holds the Wasm stack limit and
+/// the runtime's own frames; reported if not.
+fn enough_for_wasm(what: &str, stack: &Sp<u64>, c: &mut Collector) -> bool {
+    if stack.v >= MIN_WASM_STACK {
+        return true;
+    }
+    c.push(
+        Problem::new(
+            "wasm_stack_too_small",
+            format!(
+                "the stack of Wasm {what} is {}: Wasm code may use {} of it, and the \
+                 Wasm runtime needs {} more for its own frames",
+                human(stack.v),
+                human(wasm_engine_config::MAX_WASM_STACK as u64),
+                human(WASM_RUNTIME_STACK_MARGIN)
+            ),
+        )
+        .label(&stack.span, "too small for a Wasm component")
+        .help(format!(
+            "write `stack = \"{}\"` or more, or leave `stack` out (a Wasm component's default is {})",
+            human(MIN_WASM_STACK),
+            human(DEFAULT_WASM_STACK)
+        )),
+    );
+    false
 }
 
 /// `priority`: required, in `MIN_PRIORITY..=MAX_PRIORITY`.

@@ -7,6 +7,8 @@
 mod board_section;
 mod channel;
 mod component;
+mod console_output;
+mod control;
 mod end;
 mod grants;
 mod policy;

@@ -8,7 +8,7 @@ use crate::diag::{Collector, Problem};
 use crate::limits::MAX_NAME_LEN;
 use crate::model::{Sp, F};
 use crate::toml_reader::{self, Value};
-use crate::units::{human, parse_size};
+use crate::units::{human, parse_size, Size};
 
 /// A name: 1 to 64 ASCII letters, digits, `-`, `_` or `.`, starting with
 /// a letter or digit.
@@ -49,67 +49,78 @@ pub(super) fn channel_id(v: &Value, what: &str, c: &mut Collector) -> F<u8> {
 /// `"N MiB"`, `"N GiB"`; must be a nonzero page multiple no larger than `max`.
 pub(super) fn size(v: &Value, what: &str, max: u64, c: &mut Collector) -> F<u64> {
     let bytes = bytes(v, what, c)?;
-    let (n, span) = (bytes.v, &bytes.span);
-    let problem = if n == 0 {
-        Problem::new("size_zero", format!("{what} is zero"))
-            .label(span, "zero bytes")
-            .help(format!("give a nonzero multiple of the page size ({PAGE_SIZE} bytes)"))
-    } else if !n.is_multiple_of(PAGE_SIZE) {
-        let up = n.div_ceil(PAGE_SIZE) * PAGE_SIZE;
-        Problem::new(
-            "size_not_page_multiple",
-            format!("{what} ({n} bytes) is not a multiple of the page size ({PAGE_SIZE} bytes)"),
-        )
-        .label(span, "not a page multiple")
-        .help(format!("round it up to {} ({up} bytes)", human(up)))
-    } else if n > max {
+    let span = &bytes.span;
+    let too_large = |shown: String| {
         Problem::new(
             "size_too_large",
-            format!("{what} ({}) is larger than the layout allows ({})", human(n), human(max)),
+            format!("{what} ({shown}) is larger than the layout allows ({})", human(max)),
         )
         .label(span, "too large")
         .help(format!("use at most {} ({max} bytes)", human(max)))
-    } else {
-        return Some(bytes);
+    };
+    // Too large before unaligned: rounding up a huge value would overflow.
+    let problem = match bytes.v {
+        Size::Huge => too_large(format!("`{}`, more than 2^64 bytes", written(v))),
+        Size::Bytes(0) => Problem::new("size_zero", format!("{what} is zero"))
+            .label(span, "zero bytes")
+            .help(format!("give a nonzero multiple of the page size ({PAGE_SIZE} bytes)")),
+        Size::Bytes(n) if n > max => too_large(human(n)),
+        Size::Bytes(n) if !n.is_multiple_of(PAGE_SIZE) => {
+            let up = n.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+            Problem::new(
+                "size_not_page_multiple",
+                format!(
+                    "{what} ({n} bytes) is not a multiple of the page size ({PAGE_SIZE} bytes)"
+                ),
+            )
+            .label(span, "not a page multiple")
+            .help(format!("round it up to {} ({up} bytes)", human(up)))
+        }
+        Size::Bytes(n) => return Some(Sp { v: n, span: bytes.span }),
     };
     c.push(problem);
     None
 }
 
-/// A number of bytes, written as an integer or a string with a unit.
-fn bytes(v: &Value, what: &str, c: &mut Collector) -> F<u64> {
+/// `v` as written, for a message (a string without its quotes).
+fn written(v: &Value) -> String {
     match v.get_ref() {
+        DeValue::String(s) => s.to_string(),
+        DeValue::Integer(i) => i.as_str().to_string(),
+        other => other.type_str().to_string(),
+    }
+}
+
+/// A number of bytes, written as an integer or a string with a unit.
+fn bytes(v: &Value, what: &str, c: &mut Collector) -> F<Size> {
+    let size = match v.get_ref() {
         DeValue::Integer(_) => {
             let n = toml_reader::integer(v, what, c)?;
-            match u64::try_from(n.v) {
-                Ok(bytes) => Some(Sp { v: bytes, span: n.span }),
-                Err(_) => {
-                    c.push(
-                        Problem::new(
-                            "invalid_size",
-                            format!("{what} is {}, not a size in bytes", n.v),
-                        )
+            if n.v < 0 {
+                c.push(
+                    Problem::new("invalid_size", format!("{what} is {}, not a size in bytes", n.v))
                         .label(&n.span, "not a size")
                         .help("write a positive size such as `4096` or `\"64 KiB\"`"),
-                    );
-                    None
-                }
+                );
+                return None;
             }
+            u64::try_from(n.v).map_or(Size::Huge, Size::Bytes)
         }
         DeValue::String(s) => match parse_size(s) {
-            Some(n) => Some(Sp { v: n, span: v.span() }),
+            Some(size) => size,
             None => {
                 c.push(
                     Problem::new("invalid_size", format!("{what} `{s}` is not a size"))
                         .label(&v.span(), "not a size")
                         .help("write an integer number of bytes or a string such as \"64 KiB\", \"2 MiB\" or \"1 GiB\""),
                 );
-                None
+                return None;
             }
         },
         _ => {
             toml_reader::wrong_type(v, what, "a size (bytes, or a string like \"64 KiB\")", c);
-            None
+            return None;
         }
-    }
+    };
+    Some(Sp { v: size, span: v.span() })
 }

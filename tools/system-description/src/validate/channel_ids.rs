@@ -44,7 +44,7 @@ struct Ids<'m> {
 }
 
 impl<'m> Ids<'m> {
-    /// The ids `[console]` and `control = true` reserve.
+    /// The ids `[console]` and `control` reserve.
     fn reserved(m: &'m Model) -> Ids<'m> {
         let mut used = vec![BTreeMap::new(); m.components.len()];
         // Every log ring signals the console on one channel.
@@ -58,8 +58,8 @@ impl<'m> Ids<'m> {
             }
         }
         for (ids, comp) in used.iter_mut().zip(&m.components) {
-            if let Some(control) = comp.control.as_ref().filter(|c| c.v) {
-                let what = "the control channel, which `control = true` reserves";
+            if let Some(control) = &comp.control {
+                let what = "the control channel, which `control` reserves";
                 ids.insert(
                     system_manifest::control::CHANNEL,
                     (control.span.clone(), what.to_string()),

@@ -6,6 +6,7 @@
 mod call_graph;
 mod channel_ids;
 mod claims;
+mod control;
 mod count;
 mod hardware;
 mod names;
@@ -25,6 +26,7 @@ pub(crate) fn validate(m: &mut Model, board: Option<&TargetBoard>, c: &mut Colle
     let by_name = names::components(m, c);
     names::links(m, c);
     let links = references::resolve(m, &by_name, c);
+    control::check(m, &by_name, c);
     channel_ids::check(m, &links, c);
     priorities::check(m, &links, c);
     call_graph::check(m, &links, c);
