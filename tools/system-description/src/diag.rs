@@ -155,15 +155,18 @@ impl Collector {
 
 /// Most characters of one value a message echoes.
 pub(crate) const MAX_SHOWN: usize = 64;
+/// Most characters of a word outside backticks.
+const MAX_WORD: usize = 256;
 /// Most characters of a whole message, help or label text: the last
 /// resort when a value is not written between backticks.
 const MAX_TEXT: usize = 4096;
 /// Most characters of a source line a snippet shows.
 const MAX_LINE: usize = 200;
 
-/// `text` with every value between backticks, and every word, longer than
-/// [`MAX_SHOWN`] characters cut to that many followed by `…` and its full
-/// length; the whole cut to [`MAX_TEXT`] characters.
+/// `text` with every value between backticks longer than [`MAX_SHOWN`]
+/// characters (and every other word longer than [`MAX_WORD`]) cut to that
+/// many followed by `…` and its full length; the whole cut to [`MAX_TEXT`]
+/// characters.
 pub(crate) fn cut_values(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(MAX_TEXT));
     // Odd pieces of a split at backticks are quoted values.
@@ -174,9 +177,10 @@ pub(crate) fn cut_values(text: &str) -> String {
         if i % 2 == 1 {
             out.push_str(&cut(piece, MAX_SHOWN));
         } else {
-            // Outside backticks only words are cut: a long word is a value.
+            // Outside backticks only words are cut: a long word is a value
+            // (the limit leaves room for the paths of files).
             let words: Vec<String> =
-                piece.split(' ').map(|word| cut(word, 2 * MAX_SHOWN).into_owned()).collect();
+                piece.split(' ').map(|word| cut(word, MAX_WORD).into_owned()).collect();
             out.push_str(&words.join(" "));
         }
     }
@@ -278,7 +282,9 @@ mod tests {
         assert_eq!(text, format!("the name {shown} is not valid; use `a-b`"));
         // A value written without backticks is a long word.
         let text = cut_values(&format!("invalid TOML: {name} here"));
-        assert!(text.len() < 200 && text.ends_with("(1048576 characters) here"), "{text}");
+        assert!(text.len() < 400 && text.ends_with("(1048576 characters) here"), "{text}");
+        let path = format!("/{}/boot-image.rkyv", "deep/".repeat(40));
+        assert_eq!(cut_values(&format!("cannot read {path}")), format!("cannot read {path}"));
         // Multi-byte characters are cut on a character boundary.
         assert!(cut_values(&format!("`{}`", "é".repeat(100))).contains("(100 characters)"));
         // Many short words still make a bounded text.

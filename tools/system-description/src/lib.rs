@@ -32,6 +32,7 @@
 #![doc = include_str!("../FORMAT.md")]
 #![forbid(unsafe_code)]
 
+mod crates;
 mod diag;
 mod elf;
 mod limits;
@@ -43,7 +44,7 @@ mod toml_reader;
 mod units;
 mod validate;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -183,6 +184,21 @@ impl SystemDescription {
     /// its module's contents.
     pub fn manifest(&self) -> &SystemManifest {
         &self.manifest
+    }
+
+    /// Checks that the programs and Wasm crates the description names exist,
+    /// before anything is built: `programs` are the program (binary) names
+    /// the workspace's component packages build, `wasm_crates` its Wasm
+    /// component crates. Each component that names one that does not is
+    /// reported at its `program` or `wasm`, with those that exist.
+    pub fn check_crates(
+        &self,
+        programs: &BTreeSet<String>,
+        wasm_crates: &BTreeSet<String>,
+    ) -> Result<(), miette::Report> {
+        let mut c = Collector::new(self.source.clone());
+        crates::check(&self.model, programs, wasm_crates, &mut c);
+        c.finish()
     }
 
     /// Builds the boot image: the manifest plus each program of

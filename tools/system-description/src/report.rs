@@ -110,6 +110,19 @@ fn component(w: &mut String, image: &BootImage, i: usize, c: &Component) {
     let _ = writeln!(w, "  on fault  {}", restart(&c.restart));
     let _ = writeln!(w, "  lifetime  {:?}", c.lifetime);
     let _ = writeln!(w, "  config    {} bytes", c.config.len());
+    if let Some(g) = &c.control {
+        let _ = writeln!(
+            w,
+            "  control   info {}; restart {}; start {}; stop {}",
+            targets(m, &g.info),
+            targets(m, &g.restart),
+            targets(m, &g.start),
+            targets(m, &g.stop)
+        );
+    }
+    if let Some(output) = console_output(c) {
+        let _ = writeln!(w, "  output    {output} (unprefixed console output)");
+    }
     for g in &c.grants {
         let _ = writeln!(w, "  slot {:>3}  {}", g.slot, grant(m, &g.cap));
     }
@@ -131,6 +144,31 @@ fn component(w: &mut String, image: &BootImage, i: usize, c: &Component) {
             if mp.writable { "rw" } else { "r-" },
             if mp.cached { "cached  " } else { "uncached" },
         );
+    }
+}
+
+/// The components a control verb is granted on.
+fn targets(m: &SystemManifest, components: &[u32]) -> String {
+    if components.is_empty() {
+        return "none".to_string();
+    }
+    if components.len() == m.components.len() {
+        return "every component".to_string();
+    }
+    let names: Vec<String> = components.iter().map(|&i| format!("`{}`", name(m, i))).collect();
+    names.join(", ")
+}
+
+/// `raw`, `text` or both: the unprefixed output `c`'s config grants, if any.
+fn console_output(c: &Component) -> Option<&'static str> {
+    let mut aligned = rkyv::util::AlignedVec::<16>::new();
+    aligned.extend_from_slice(&c.config);
+    let out = &crate::read_component_config(&aligned).ok()?.console_output;
+    match (out.raw, out.text) {
+        (true, true) => Some("raw, text"),
+        (true, false) => Some("raw"),
+        (false, true) => Some("text"),
+        (false, false) => None,
     }
 }
 

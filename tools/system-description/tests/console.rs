@@ -105,3 +105,26 @@ fn reserved_ids_are_at_the_top_of_the_range() {
     assert_eq!(console::LOG_CHANNEL, layout::MAX_CHANNELS - 1);
     assert_eq!(control::CHANNEL, layout::MAX_CHANNELS - 2);
 }
+
+#[test]
+fn the_report_shows_control_and_console_output_grants() {
+    let image = BootImage {
+        format_version: FORMAT_VERSION,
+        manifest: manifest(),
+        programs: Vec::new(),
+        wasm_modules: Vec::new(),
+        keep_running: false,
+    };
+    let text = report(&image);
+    let shell = text.split("component 1 `shell`").nth(1).unwrap();
+    let shell = shell.split("\ncomponent 2").next().unwrap();
+    assert!(
+        shell.contains(
+            "control   info every component; restart `console`, `worker`; start none; stop `worker`"
+        ),
+        "{shell}"
+    );
+    assert!(shell.contains("output    raw, text"), "{shell}");
+    let worker = text.split("component 2 `worker`").nth(1).unwrap();
+    assert!(!worker.contains("control  ") && !worker.contains("output  "), "{worker}");
+}

@@ -2,7 +2,7 @@
 //! validate the description, build the component programs it names, lower
 //! it to the manifest and write the archive.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -95,16 +95,15 @@ pub fn compile(
         );
     }
     let packages = ComponentPackages::load()?;
+    // Before cargo is asked (its own error names neither component nor file).
+    let programs: BTreeSet<String> = packages.programs.keys().cloned().collect();
+    description.check_crates(&programs, &packages.wasm).map_err(|report| anyhow!("{report:?}"))?;
     let mut by_package: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for program in description.programs() {
         let Some(package) = packages.programs.get(&program) else {
             bail!(
-                "system `{}` ({}) uses program `{program}`, which no component package builds; \
-                 a component program is a binary of a crate marked [package.metadata.sel4-wasm] role = \"pd-programs\" \
-                 (known programs: {})",
-                description.name(),
-                path.display(),
-                packages.programs.keys().cloned().collect::<Vec<_>>().join(", ")
+                "program `{program}` of {} has no package (check_crates passed it)",
+                path.display()
             );
         };
         by_package.entry(package.as_str()).or_default().push(program);
@@ -126,7 +125,7 @@ pub fn compile(
     let out = root.join("target").join(&board.rust_target).join(profile_dir);
     let programs: BTreeMap<String, PathBuf> =
         description.programs().into_iter().map(|p| (p.clone(), out.join(&p))).collect();
-    let wasm = crate::wasm::precompile_components(path, description, board, &packages)?;
+    let wasm = crate::wasm::precompile_components(description, board)?;
     let mut image = description.lower(&programs, &wasm).map_err(|report| anyhow!("{report:?}"))?;
     image.keep_running = keep_running;
 

@@ -3,44 +3,27 @@
 //! checking its imports against the component's grants.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Command;
 
 use anyhow::{anyhow, bail, Context, Result};
 use sel4_kernel_build::Board;
 use system_description::SystemDescription;
 
-use crate::packages::ComponentPackages;
 use crate::workspace_root;
 
 /// The Rust target Wasm components are built for.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
-/// Component name → precompiled module, for every Wasm component of `description`.
+/// Component name → precompiled module, for every Wasm component of `description`
+/// (whose crates `system::compile` checked exist).
 pub fn precompile_components(
-    path: &Path,
     description: &SystemDescription,
     board: &Board,
-    packages: &ComponentPackages,
 ) -> Result<BTreeMap<String, Vec<u8>>> {
     let crates = description.wasm_modules();
     let mut modules = BTreeMap::new();
     if crates.is_empty() {
         return Ok(modules);
-    }
-    // Before cargo is asked (its own error names neither component nor file).
-    for component in description.wasm_components() {
-        if !packages.wasm.contains(&component.module) {
-            bail!(
-                "{}: component `{}` runs wasm = \"{}\", which is not a Wasm component crate of this workspace; \
-                 the Wasm component crates are: {} (a Wasm component crate is a cdylib marked \
-                 [package.metadata.sel4-wasm] role = \"wasm-component\")",
-                path.display(),
-                component.component,
-                component.module,
-                packages.wasm.iter().cloned().collect::<Vec<_>>().join(", ")
-            );
-        }
     }
     let Some(wasm_target) = &board.wasm else {
         bail!(

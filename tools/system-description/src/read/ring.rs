@@ -49,7 +49,10 @@ fn slots(v: &Value, what: &str, c: &mut Collector) -> F<u32> {
                 format!("{what} has {} slots, not a power of two", n.v),
             )
             .label(&n.span, "not a power of two")
-            .help(format!("use {down} or {}", u64::from(down) * 2)),
+            .help(match down.checked_mul(2) {
+                Some(up) => format!("use {down} or {up}"),
+                None => format!("use {down}"),
+            }),
         );
         return None;
     }
@@ -67,9 +70,21 @@ fn slot_size(v: &Value, what: &str, c: &mut Collector) -> F<u32> {
                 format!("{what} has slot_size {}: a slot is a multiple of {RING_SLOT_ALIGN} bytes and at least {MIN_RING_SLOT_SIZE}", n.v),
             )
             .label(&n.span, "invalid slot size")
-            .help(format!("use {}", n.v.max(MIN_RING_SLOT_SIZE).div_ceil(RING_SLOT_ALIGN) * RING_SLOT_ALIGN)),
+            .help(format!("use {}", fixed_slot_size(n.v))),
         );
         return None;
     }
     Some(n)
+}
+
+/// The slot size closest above `n` that is valid, or below it near
+/// `u32::MAX` (computed in u64: rounding up there would overflow).
+fn fixed_slot_size(n: u32) -> u64 {
+    let align = u64::from(RING_SLOT_ALIGN);
+    let up = u64::from(n.max(MIN_RING_SLOT_SIZE)).div_ceil(align) * align;
+    if up > u64::from(u32::MAX) {
+        up - align
+    } else {
+        up
+    }
 }

@@ -1,6 +1,6 @@
 //! Channel ids are per component and shared by its channels, rings and
 //! interrupts: each id is used once. `[console]` reserves the log channel
-//! in every component and `control = true` the control channel.
+//! in every component and `control` the control channel.
 
 use std::collections::BTreeMap;
 
