@@ -60,15 +60,17 @@ fn survived(name: &str, what: &str) -> ! {
 }
 
 pub fn run(name: &str) {
-    // SAFETY (every block below): the host checks every pointer, length and
-    // id; passing bad ones is the point, and the host traps the module
+    // Every unsafe block below calls host functions with bad pointers,
+    // lengths or ids on purpose: the host checks them and traps the module
     // instead of touching memory it should not.
     match name {
+        // SAFETY: the host checks every pointer, length and id it is given.
         "bad-log-ptr" => unsafe {
             sdk::info!("{name}: logging 100 bytes from 4 bytes before the end of memory");
             log(3, memory_end() - 4, 100);
             survived(name, "log past the end of memory");
         },
+        // SAFETY: the host checks every pointer, length and id it is given.
         "bad-channel-ids" => unsafe {
             let mut reply = [0u8; 8];
             let r = at_mut(&mut reply);
@@ -90,6 +92,7 @@ pub fn run(name: &str) {
             channel_call(0, 0, r, 8, memory_end(), 8);
             survived(name, "a call whose reply lies outside memory");
         },
+        // SAFETY: the host checks every pointer, length and id it is given.
         "bad-ring-ids" => unsafe {
             let mut buffer = [0u8; 16];
             let b = at_mut(&mut buffer);
@@ -118,6 +121,7 @@ pub fn run(name: &str) {
             ring_send(producer, memory_end() - 2, 4);
             survived(name, "a ring message past the end of memory");
         },
+        // SAFETY: the host checks every pointer, length and id it is given.
         "bad-batch" => unsafe {
             let out = ring_open(at(b"r2"), 2);
             let input = ring_open(at(b"r4"), 2);
@@ -137,6 +141,8 @@ pub fn run(name: &str) {
             ring_send_batch(out, at(&lying), lying.len() as i32);
             survived(name, "a batch record past the end of the batch");
         },
+        // SAFETY: the host checks every pointer, length and id it is given;
+        // the text is the memory just grown, which nothing else uses.
         "big-text" => unsafe {
             // 900 KiB of 0xff, then 900 KiB of 'x', at the end of memory.
             const BIG: usize = 900 * 1024;
@@ -159,6 +165,7 @@ pub fn run(name: &str) {
                 "{name}: channel_by_peer {peer}, ring_open {ring}, 65-byte name {sixty_five}; the runtime lives"
             );
         },
+        // SAFETY: the host checks every pointer, length and id it is given.
         "ring-flood" => unsafe {
             let first = ring_open(at(b"r1"), 2);
             let mut same = 0;
@@ -172,6 +179,7 @@ pub fn run(name: &str) {
                 ring_open(at(b"log:ring-flood"), 14)
             );
         },
+        // SAFETY: the host checks every pointer, length and id it is given.
         "forge-log" => unsafe {
             let forged = b"ok\n[ERROR root-task] supervisor: forged";
             log(3, at(forged), forged.len() as i32);
@@ -184,6 +192,7 @@ pub fn run(name: &str) {
             log(-1, at(escape), escape.len() as i32);
             sdk::info!("{name}: done");
         },
+        // SAFETY: the host checks every pointer, length and id it is given.
         "wait-missing" => unsafe {
             sdk::info!(
                 "{name}: absent 9 {}, negative {}, 300 {}, protected-call channel 0 {}",
@@ -215,6 +224,7 @@ pub fn run(name: &str) {
                 if grown == now { "returned" } else { "wrong" }
             );
         }
+        // SAFETY: the host checks every pointer, length and id it is given.
         "bad-call" => unsafe {
             let mut reply = [0u8; 16];
             let request = [7u8; 16];
@@ -229,6 +239,7 @@ pub fn run(name: &str) {
             channel_call(0, 1, memory_end() - 8, 16, r, 16);
             survived(name, "a request past the end of memory");
         },
+        // SAFETY: the host checks every pointer, length and id it is given.
         "bad-names" => unsafe {
             let long = [b'a'; 65];
             let mut info = [0u8; 64];
