@@ -25,6 +25,11 @@ pub enum Error {
     NotGranted,
     /// The kernel refused the operation.
     KernelError,
+    /// The call would block while the component serves a protected call
+    /// ([`crate::wait`], [`crate::RingProducer::send_blocking`] inside
+    /// [`crate::Handler::protected`]): its caller would wait on it. Nothing
+    /// was done; do it from `init` or `notified` instead.
+    WouldBlock,
     /// A status this SDK does not know.
     Unknown(i32),
 }
@@ -47,6 +52,7 @@ impl Error {
             status::TOO_LARGE => Error::TooLarge,
             status::NOT_GRANTED => Error::NotGranted,
             status::KERNEL_ERROR => Error::KernelError,
+            status::WOULD_BLOCK => Error::WouldBlock,
             other => Error::Unknown(other),
         }
     }
@@ -72,6 +78,7 @@ impl Error {
             Error::TooLarge => status::TOO_LARGE,
             Error::NotGranted => status::NOT_GRANTED,
             Error::KernelError => status::KERNEL_ERROR,
+            Error::WouldBlock => status::WOULD_BLOCK,
             Error::Unknown(status) => status,
         }
     }
@@ -89,7 +96,35 @@ impl fmt::Display for Error {
             Error::TooLarge => f.write_str("message too large"),
             Error::NotGranted => f.write_str("not granted"),
             Error::KernelError => f.write_str("the kernel refused"),
+            Error::WouldBlock => f.write_str("would block while serving a protected call"),
             Error::Unknown(status) => write!(f, "unknown status {status}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_maps_to_its_error_and_back() {
+        for code in [
+            status::SERVER_DIED,
+            status::NO_SUCH_CHANNEL,
+            status::NO_SUCH_RING,
+            status::RING_FULL,
+            status::RING_EMPTY,
+            status::RING_BROKEN,
+            status::TOO_LARGE,
+            status::NOT_GRANTED,
+            status::KERNEL_ERROR,
+            status::WOULD_BLOCK,
+        ] {
+            let error = Error::from_status(code);
+            assert!(!matches!(error, Error::Unknown(_)), "{code} is known");
+            assert_eq!(error.status(), code);
+        }
+        assert_eq!(Error::from_status(status::WOULD_BLOCK), Error::WouldBlock);
+        assert_eq!(Error::from_status(-99), Error::Unknown(-99));
     }
 }

@@ -68,8 +68,8 @@ pub use component::Handler;
 pub use device::{DeviceWindow, IoPorts, Irq};
 pub use error::{CallError, Error, RingError};
 pub use ring::{
-    ring_ends, Batch, Received, RingConsumer, RingEndInfo, RingProducer, DRAIN_BUFFER_BYTES,
-    RING_NAME_BYTES,
+    ring_ends, Batch, ProducerOutput, Received, RingConsumer, RingEndInfo, RingProducer,
+    DRAIN_BUFFER_BYTES, RING_NAME_BYTES,
 };
 pub use wasm_abi::MAX_MESSAGE_BYTES;
 
@@ -83,9 +83,30 @@ pub fn exit(code: u64) -> ! {
 /// Blocks until `channel` is signalled (a ring's peer, an interrupt, a
 /// timer's notification); signals of other channels that arrive meanwhile
 /// reach [`Handler::notified`] afterwards.
+///
+/// [`Error::NoSuchChannel`] for a channel this component cannot be
+/// signalled on (one it does not have, a protected-call channel);
+/// [`Error::WouldBlock`] inside [`Handler::protected`], whose caller would
+/// wait on this wait.
 pub fn wait(channel: Channel) -> Result<(), Error> {
     // SAFETY: the host function takes no memory.
     Error::check(unsafe { sys::wait(channel.id() as i32) })
+}
+
+/// Longest component name [`name`] reports in full (names of descriptions
+/// are shorter).
+pub const NAME_BYTES: usize = wasm_abi::MAX_NAME_BYTES;
+
+/// This component's name, as the description gives it, in `buffer` (cut
+/// to it, on a character boundary).
+pub fn name(buffer: &mut [u8; NAME_BYTES]) -> &str {
+    // SAFETY: the host writes at most `NAME_BYTES` bytes to `buffer`.
+    let len = unsafe { sys::component_name(buffer.as_mut_ptr(), NAME_BYTES) };
+    let bytes = &buffer[..(len.max(0) as usize).min(NAME_BYTES)];
+    match core::str::from_utf8(bytes) {
+        Ok(name) => name,
+        Err(e) => core::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or(""),
+    }
 }
 
 /// Nanoseconds since boot.

@@ -48,6 +48,7 @@ pub enum Call {
     },
     RingWaitSpace(i32),
     RingSleep(i32),
+    ComponentName,
     TimeNowNs,
     Restarted,
     IoOut {
@@ -98,6 +99,10 @@ pub struct MockRing {
     pub broken: bool,
     /// This end consumes (for `ring_end_info`).
     pub consumer: bool,
+    /// The producer's console grants `ring_end_info` reports (raw, text).
+    pub producer_output: (bool, bool),
+    /// Inside `protected`: `ring_wait_space` answers WOULD_BLOCK.
+    pub serving: bool,
 }
 
 impl MockRing {
@@ -113,6 +118,12 @@ impl MockRing {
     /// Marks this end as the consumer (as `ring_end_info` reports it).
     pub fn consumer(mut self) -> MockRing {
         self.consumer = true;
+        self
+    }
+
+    /// Reports the producer of this (log) ring granted raw and/or text output.
+    pub fn producer_granted(mut self, raw: bool, text: bool) -> MockRing {
+        self.producer_output = (raw, text);
         self
     }
 
@@ -148,8 +159,12 @@ pub struct State {
     pub notify_status: i32,
     pub rings: Vec<MockRing>,
     pub now_ns: u64,
+    /// What `component_name` answers.
+    pub name: String,
     /// What `restarted` answers (false: the first run).
     pub restarted: bool,
+    /// What `wait` answers (OK unless a test scripts a refusal).
+    pub wait_status: i32,
     /// What `io_in` returns.
     pub io_in_value: i64,
     /// What `mmio_read32` returns.
@@ -218,7 +233,7 @@ pub mod host {
 
     pub unsafe fn wait(channel: i32) -> i32 {
         record(Call::Wait(channel));
-        status::OK
+        with(|s| s.wait_status)
     }
 
     pub unsafe fn ring_end_info(index: i32, ptr: *mut u8, capacity: usize) -> i64 {
@@ -228,7 +243,10 @@ pub mod host {
                 let n = r.name.len().min(capacity);
                 // SAFETY: as the import's: `ptr` has `capacity` bytes.
                 unsafe { core::ptr::copy_nonoverlapping(r.name.as_ptr(), ptr, n) };
-                ((r.consumer as i64) << 32) | r.name.len() as i64
+                let flags = r.consumer as i64
+                    | (r.producer_output.0 as i64) << 1
+                    | (r.producer_output.1 as i64) << 2;
+                (flags << 32) | r.name.len() as i64
             }
             None => status::NO_SUCH_RING as i64,
         })
@@ -427,6 +445,9 @@ pub mod host {
         record(Call::RingWaitSpace(ring_handle));
         // The consumer takes everything while this end waits.
         ring(ring_handle, |r| {
+            if r.serving {
+                return status::WOULD_BLOCK;
+            }
             r.in_flight = 0;
             status::OK
         })
@@ -443,6 +464,16 @@ pub mod host {
             None => 0,
         })
         .unwrap_or_else(|e| e)
+    }
+
+    pub unsafe fn component_name(ptr: *mut u8, capacity: usize) -> i32 {
+        record(Call::ComponentName);
+        with(|s| {
+            let n = s.name.len().min(capacity);
+            // SAFETY: as the import's: `ptr` has `capacity` bytes.
+            unsafe { core::ptr::copy_nonoverlapping(s.name.as_ptr(), ptr, n) };
+            s.name.len() as i32
+        })
     }
 
     pub unsafe fn time_now_ns() -> i64 {
@@ -493,6 +524,47 @@ mod tests {
         let result = std::panic::catch_unwind(|| crate::exit(3));
         assert!(result.is_err());
         assert_eq!(calls(), [Call::TimeNowNs, Call::Exit(3)]);
+    }
+
+    #[test]
+    fn refusals_reach_the_component_as_errors_it_can_match() {
+        reset();
+        with(|s| s.wait_status = status::WOULD_BLOCK);
+        assert_eq!(crate::wait(crate::Channel::new(3)), Err(crate::Error::WouldBlock));
+        with(|s| s.wait_status = status::NO_SUCH_CHANNEL);
+        assert_eq!(crate::wait(crate::Channel::new(3)), Err(crate::Error::NoSuchChannel));
+        with(|s| s.rings.push(MockRing::new("out", 4).with_slots(1)));
+        with(|s| s.rings[0].serving = true);
+        let mut producer = crate::RingProducer::open("out");
+        producer.send(b"fills the ring").unwrap();
+        assert_eq!(producer.send_blocking(b"waits"), Err(crate::Error::WouldBlock));
+    }
+
+    #[test]
+    fn ring_ends_report_the_producers_console_grants() {
+        reset();
+        with(|s| {
+            s.rings.push(MockRing::new("log:shell", 26).consumer().producer_granted(true, true));
+            s.rings.push(MockRing::new("log:kv", 26).consumer());
+            s.rings.push(MockRing::new("console-tx", 1));
+        });
+        let ends: Vec<_> = crate::ring_ends().collect();
+        assert_eq!(ends.len(), 3);
+        assert!(ends[0].consumer && ends[0].producer_output.raw && ends[0].producer_output.text);
+        assert!(ends[1].consumer);
+        assert_eq!(ends[1].producer_output, crate::ProducerOutput::default());
+        assert!(!ends[2].consumer);
+        assert_eq!(ends[2].name(), "console-tx");
+    }
+
+    #[test]
+    fn the_component_knows_its_name() {
+        reset();
+        with(|s| s.name = "kv".into());
+        let mut buffer = [0u8; crate::NAME_BYTES];
+        assert_eq!(crate::name(&mut buffer), "kv");
+        with(|s| s.name = "x".repeat(crate::NAME_BYTES + 1));
+        assert_eq!(crate::name(&mut buffer).len(), crate::NAME_BYTES, "cut to the buffer");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! ring protocol (copies, publishing, who signals whom); the component
 //! sends, publishes, and drains when the ring's channel is notified.
 
+use wasm_abi::ring_end_flags;
+
 use crate::{sys, Channel, Error};
 
 /// Size of the stack buffer [`RingConsumer::drain`] receives into: room for
@@ -38,8 +40,21 @@ pub struct RingEndInfo {
     pub index: i32,
     /// This component consumes it (otherwise produces it).
     pub consumer: bool,
+    /// On the consumer end of a log ring: the unprefixed console output its
+    /// producer is granted (a console prints raw and text lines only then).
+    pub producer_output: ProducerOutput,
     name: [u8; RING_NAME_BYTES],
     name_len: usize,
+}
+
+/// Unprefixed console output a log ring's producer is granted
+/// (`console_output` in the description).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProducerOutput {
+    /// Whole lines printed as they are (a shell's output).
+    pub raw: bool,
+    /// Text without a line end (prompts, echo).
+    pub text: bool,
 }
 
 impl RingEndInfo {
@@ -57,9 +72,14 @@ pub fn ring_ends() -> impl Iterator<Item = RingEndInfo> {
         let mut name = [0u8; RING_NAME_BYTES];
         // SAFETY: the host writes at most `RING_NAME_BYTES` bytes to `name`.
         let info = unsafe { sys::ring_end_info(index, name.as_mut_ptr(), RING_NAME_BYTES) };
+        let flags = info >> 32;
         (info >= 0).then_some(RingEndInfo {
             index,
-            consumer: info >> 32 == 1,
+            consumer: flags & ring_end_flags::CONSUMER != 0,
+            producer_output: ProducerOutput {
+                raw: flags & ring_end_flags::PRODUCER_RAW != 0,
+                text: flags & ring_end_flags::PRODUCER_TEXT != 0,
+            },
             name,
             name_len: (info & 0xffff_ffff) as usize,
         })
@@ -248,7 +268,9 @@ impl RingProducer {
 
     /// [`RingProducer::send`], waiting while the ring is full until the
     /// consumer frees a slot (the component blocks; signals of other
-    /// channels are delivered to `notified` afterwards).
+    /// channels are delivered to `notified` afterwards). Inside
+    /// [`crate::Handler::protected`] a full ring is [`Error::WouldBlock`]:
+    /// the caller would wait on the consumer.
     pub fn send_blocking(&mut self, message: &[u8]) -> Result<(), Error> {
         loop {
             match self.send(message) {

@@ -34,6 +34,7 @@ unsafe extern "C" {
     pub fn ring_send_batch(ring: i32, ptr: *const u8, len: usize) -> i32;
     pub fn ring_recv_batch(ring: i32, ptr: *mut u8, capacity: usize) -> i32;
     pub fn ring_sleep(ring: i32) -> i32;
+    pub fn component_name(ptr: *mut u8, capacity: usize) -> i32;
     pub fn time_now_ns() -> i64;
     pub fn restarted() -> i32;
     pub fn io_out(width: i32, port: i32, value: i32, reserved: i32) -> i32;

@@ -10,6 +10,8 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 use system_manifest::ipc::wasm_trap;
 use wasmtime::{Config, CustomCodeMemory, Engine, Module, Trap};
 
+use crate::linear_memory::WholeMemories;
+
 /// The module's code is already mapped read-only and executable by the root
 /// task: there is nothing to publish.
 struct MappedCode;
@@ -26,10 +28,12 @@ impl CustomCodeMemory for MappedCode {
     }
 }
 
-pub fn engine() -> Engine {
+/// The engine of a module whose linear memory may grow to `memory_limit` bytes.
+pub fn engine(memory_limit: usize) -> Engine {
     let mut config = Config::new();
     wasm_engine_config::configure(&mut config);
     config.with_custom_code_memory(Some(Arc::new(MappedCode)));
+    config.with_host_memory(Arc::new(WholeMemories { limit: memory_limit }));
     // SAFETY: `cpu_feature` answers for this CPU (see it below).
     unsafe {
         config.detect_host_feature(cpu_feature);

@@ -4,7 +4,8 @@
 //! event to the module's exports. At start it loads the module the root task
 //! mapped read-only (and so executable) with `Module::deserialize_raw` (no
 //! copy), links the host ABI (`wasm-abi`), instantiates the module with its
-//! linear memory limited by the description, and calls its `init`. Every
+//! linear memory limited by the description (allocated whole at start, see
+//! `linear_memory`), and calls its `init`. Every
 //! event runs with a fresh fuel budget, so a module stuck in a loop traps
 //! with out-of-fuel. A trap is reported to the supervisor, which applies the
 //! component's restart policy; the runtime itself never crashes on guest
@@ -16,6 +17,7 @@ extern crate alloc;
 
 mod engine;
 mod host;
+mod linear_memory;
 
 use pd_runtime::{get_mr, set_mr, Channel, Handler, MessageInfo};
 use system_manifest::ipc::{label, wasm_trap};
@@ -44,7 +46,8 @@ fn init() -> WasmComponent {
     };
     let module_bytes = pd_runtime::wasm_module().unwrap_or(&[]);
     let started = pd_runtime::time::cycles();
-    let engine = engine::engine();
+    let memory_limit = wasm.memory_limit_bytes.to_native() as usize;
+    let engine = engine::engine(memory_limit);
     let module = match engine::load(&engine, module_bytes) {
         Ok(module) => module,
         Err(e) => {
@@ -52,13 +55,11 @@ fn init() -> WasmComponent {
             report_trap(wasm_trap::LOAD_FAILED);
         }
     };
-    let mut store =
-        Store::new(&engine, HostState::new(wasm.memory_limit_bytes.to_native() as usize));
+    let mut store = Store::new(&engine, HostState::new(memory_limit));
     store.limiter(|state| &mut state.limits);
     // Instantiation runs Wasm code too (data segments, a start function).
     let _ = store.set_fuel(wasm_engine_config::FUEL_PER_EVENT);
-    let linker = host::linker(&engine);
-    let instance = match linker.instantiate(&mut store, &module) {
+    let instance = match host::linker(&engine).and_then(|l| l.instantiate(&mut store, &module)) {
         Ok(instance) => instance,
         Err(e) => {
             log::error!("instantiating module `{}` failed: {e}", wasm.module.as_str());
@@ -174,8 +175,11 @@ impl Handler for WasmComponent {
             }
         }
         let label = request.label() as i64;
+        // While it serves, host calls that would block refuse (WOULD_BLOCK).
+        self.store.data_mut().serving = true;
         let result = self
             .run(|store| protected.call(store, (channel.id() as i32, label, (words * 8) as i32)));
+        self.store.data_mut().serving = false;
         let (reply_label, reply_len) = ((result as u64 >> 32) as usize, (result as u32) as usize);
         if reply_len > wasm_abi::MAX_MESSAGE_BYTES {
             log::error!("reply of {reply_len} bytes exceeds {}", wasm_abi::MAX_MESSAGE_BYTES);

@@ -6,7 +6,7 @@ use pd_runtime::{get_mr, set_mr, CallError, Channel, MessageInfo};
 use wasm_abi::{status, MAX_MESSAGE_BYTES, MODULE};
 use wasmtime::{Caller, Linker};
 
-use super::guest_memory::{copy_out, memory, range, read_bytes, read_str};
+use super::guest_memory::{charge, copy_out, memory, range, read_bytes, read_name};
 use super::{HostState, Result};
 
 pub(super) fn define(linker: &mut Linker<HostState>) -> Result<()> {
@@ -14,12 +14,14 @@ pub(super) fn define(linker: &mut Linker<HostState>) -> Result<()> {
         MODULE,
         "channel_by_peer",
         |mut caller: Caller<'_, HostState>, ptr: i32, len: i32| -> Result<i32> {
-            let peer = read_str(&mut caller, ptr, len)?;
+            let Some(peer) = read_name(&mut caller, ptr, len)? else {
+                return Ok(status::NO_SUCH_CHANNEL);
+            };
             let config = pd_runtime::config();
             Ok(config
                 .channels
                 .iter()
-                .find(|c| c.peer.as_str() == peer)
+                .find(|c| c.peer.as_bytes() == peer)
                 .map_or(status::NO_SUCH_CHANNEL, |c| c.id as i32))
         },
     )?;
@@ -72,9 +74,11 @@ pub(super) fn define(linker: &mut Linker<HostState>) -> Result<()> {
                 Err(CallError::NotACaller { .. }) => return Ok(status::NO_SUCH_CHANNEL as i64),
             };
             let memory = memory(&mut caller)?;
+            let target = range(memory.data_size(&caller), reply_ptr, reply_cap)?;
+            // The kernel delivers at most MAX_MESSAGE_BYTES of registers.
+            let reply_len = (reply.length() * 8).min(MAX_MESSAGE_BYTES).min(target.len());
+            charge(&mut caller, reply_len)?;
             let data = memory.data_mut(&mut caller);
-            let target = range(data.len(), reply_ptr, reply_cap)?;
-            let reply_len = (reply.length() * 8).min(target.len());
             let out = &mut data[target.start..target.start + reply_len];
             for (i, chunk) in out.chunks_mut(8).enumerate() {
                 chunk.copy_from_slice(&get_mr(i).to_le_bytes()[..chunk.len()]);

@@ -1,7 +1,8 @@
 //! Checked access to the module's linear memory for the host functions: a
-//! pointer and length outside it is refused (the guest traps).
+//! pointer and length outside it is refused (the guest traps). Bytes moved
+//! are paid for in fuel ([`charge`]).
 
-use wasmtime::{Caller, Extern, Memory};
+use wasmtime::{Caller, Extern, Memory, Trap};
 
 use super::{HostState, Result};
 
@@ -39,13 +40,14 @@ pub(super) fn read_bytes<'a>(
     len: i32,
 ) -> Result<&'a [u8]> {
     let memory = memory(caller)?;
-    let data = memory.data(&*caller);
-    let r = range(data.len(), ptr, len)?;
-    Ok(&data[r])
+    let r = range(memory.data_size(&*caller), ptr, len)?;
+    charge(caller, r.len())?;
+    Ok(&memory.data(&*caller)[r])
 }
 
 /// Copies as much of `bytes` as fits to `ptr..ptr + capacity` of linear
-/// memory (checked); returns the whole length, so the guest can tell a cut.
+/// memory (checked, and paid for); returns the whole length, so the guest
+/// can tell a cut.
 pub(super) fn copy_out(
     caller: &mut Caller<'_, HostState>,
     ptr: i32,
@@ -53,19 +55,41 @@ pub(super) fn copy_out(
     bytes: &[u8],
 ) -> Result<usize> {
     let memory = memory(caller)?;
-    let data = memory.data_mut(&mut *caller);
-    let target = range(data.len(), ptr, capacity)?;
+    let target = range(memory.data_size(&*caller), ptr, capacity)?;
     let copied = bytes.len().min(target.len());
+    charge(caller, copied)?;
+    let data = memory.data_mut(&mut *caller);
     data[target.start..target.start + copied].copy_from_slice(&bytes[..copied]);
     Ok(bytes.len())
 }
 
-/// `ptr..ptr + len` of linear memory as text (invalid UTF-8 replaced).
-pub(super) fn read_str(
-    caller: &mut Caller<'_, HostState>,
+/// Takes the fuel for moving `bytes` bytes (`wasm_abi::FUEL_PER_BYTE`);
+/// without enough left, the guest traps out of fuel as in Wasm code.
+pub(super) fn charge(caller: &mut Caller<'_, HostState>, bytes: usize) -> Result<()> {
+    let cost = wasm_abi::fuel_for_bytes(bytes);
+    let left = caller.get_fuel()?;
+    match left.checked_sub(cost) {
+        Some(left) => caller.set_fuel(left),
+        None => {
+            caller.set_fuel(0)?;
+            Err(Trap::OutOfFuel.into())
+        }
+    }
+}
+
+/// The name at `ptr..ptr + len` (checked against linear memory), if it is
+/// at most [`wasm_abi::MAX_NAME_BYTES`] long: a longer one names nothing,
+/// and is neither copied nor paid for.
+pub(super) fn read_name<'a>(
+    caller: &'a mut Caller<'_, HostState>,
     ptr: i32,
     len: i32,
-) -> Result<alloc::string::String> {
-    let bytes = read_bytes(caller, ptr, len)?;
-    Ok(alloc::string::String::from_utf8_lossy(bytes).into_owned())
+) -> Result<Option<&'a [u8]>> {
+    let memory = memory(caller)?;
+    let r = range(memory.data_size(&*caller), ptr, len)?;
+    if r.len() > wasm_abi::MAX_NAME_BYTES {
+        return Ok(None);
+    }
+    charge(caller, r.len())?;
+    Ok(Some(&memory.data(&*caller)[r]))
 }

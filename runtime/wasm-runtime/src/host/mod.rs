@@ -24,8 +24,13 @@ pub struct HostState {
     pub limits: StoreLimits,
     /// The module's linear memory, once instantiated.
     pub memory: Option<Memory>,
-    /// Rings opened by the module; a handle is an index.
-    rings: Vec<Ring>,
+    /// Ring ends opened by the module, one entry per ring end of the
+    /// description: a handle is the end's index, so opening an end again
+    /// gives the same handle and the table never grows.
+    rings: Vec<Option<Ring>>,
+    /// Whether the module is serving a protected call (inside `protected`):
+    /// host calls that block refuse (`WOULD_BLOCK`).
+    pub serving: bool,
 }
 
 impl HostState {
@@ -38,17 +43,18 @@ impl HostState {
                 .instances(1)
                 .build(),
             memory: None,
-            rings: Vec::new(),
+            rings: (0..pd_runtime::config().rings.len()).map(|_| None).collect(),
+            serving: false,
         }
     }
 }
 
 type Result<T> = wasmtime::Result<T>;
 
-pub fn linker(engine: &Engine) -> Linker<HostState> {
+pub fn linker(engine: &Engine) -> Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
-    define(&mut linker).expect("the host ABI links");
-    linker
+    define(&mut linker)?;
+    Ok(linker)
 }
 
 /// Links every host function of the ABI.
