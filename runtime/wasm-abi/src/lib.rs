@@ -216,7 +216,9 @@ pub mod export {
     /// `protected(channel: i32, label: i64, len: i32) -> i64`: a protected
     /// call whose `len` request bytes are in the message buffer; the reply
     /// is written to the message buffer and returned as
-    /// `(reply_label << 32) | reply_len` (optional).
+    /// `(reply_label << 32) | reply_len` (optional). The label 0xF_FFFF is
+    /// the runtime's answer for a dead server (`SERVER_DIED`): a reply with
+    /// it is a host-check trap, so a server cannot fake its own death.
     pub const PROTECTED: &str = "protected";
     /// `message_buffer() -> i32`: address of a buffer of
     /// [`super::MAX_MESSAGE_BYTES`] bytes in linear memory for `protected`

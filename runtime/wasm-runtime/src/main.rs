@@ -181,6 +181,11 @@ impl Handler for WasmComponent {
             .run(|store| protected.call(store, (channel.id() as i32, label, (words * 8) as i32)));
         self.store.data_mut().serving = false;
         let (reply_label, reply_len) = ((result as u64 >> 32) as usize, (result as u32) as usize);
+        // The runtime's own answer for a dead server: a guest may not fake it.
+        if reply_label as u64 == label::SERVER_DIED {
+            log::error!("reply with the reserved label SERVER_DIED ({reply_label:#x})");
+            report_trap(wasm_trap::HOST_CHECK);
+        }
         if reply_len > wasm_abi::MAX_MESSAGE_BYTES {
             log::error!("reply of {reply_len} bytes exceeds {}", wasm_abi::MAX_MESSAGE_BYTES);
             report_trap(wasm_trap::HOST_CHECK);

@@ -22,8 +22,6 @@ pub enum Mode {
     WaitWhileServing,
     /// Loops for ever while serving.
     SpinWhileServing,
-    /// Neither serves nor is called (an attacker done with its attack).
-    Idle,
 }
 
 pub struct Hostile {
@@ -42,8 +40,11 @@ fn init() -> Hostile {
         "wait-server" => Mode::WaitWhileServing,
         "spin-server" => Mode::SpinWhileServing,
         _ => {
+            // An attack that neither traps nor exits has shown what it
+            // shows: it ends, so the system's tasks can all end.
             run_attack(name);
-            Mode::Idle
+            sdk::info!("{name}: done");
+            sdk::exit(0)
         }
     };
     sdk::info!("{name}: ready");
@@ -63,7 +64,7 @@ fn run_attack(name: &str) {
 impl Handler for Hostile {
     fn protected(&mut self, _: Channel, _label: u64, request: &[u8], reply: &mut [u8]) -> Reply {
         match self.mode {
-            Mode::Echo | Mode::Idle => Reply::with_bytes(0, request, reply),
+            Mode::Echo => Reply::with_bytes(0, request, reply),
             Mode::ExitWhileServing => sdk::exit(7),
             Mode::WaitWhileServing => {
                 let waited = sdk::wait(Channel::new(1)).err().map_or(0, sdk::Error::status);
