@@ -333,7 +333,6 @@ fn run_op(op: &Op, ends: &mut Ends) {
                 if let Ok(sent) = p.send_batch(&mut batch) {
                     assert!(sent <= before && batch.len() == before - sent);
                 }
-                drop(batch);
                 storage.check();
             }
         }
