@@ -224,6 +224,11 @@ fn run(data: &[u8]) -> arbitrary::Result<()> {
             op,
             Op::Recv | Op::RecvInto { .. } | Op::Release | Op::PrepareToSleep | Op::Available
         );
+        // prepare_to_sleep releases what was read before it loads the tail.
+        let releases_first = matches!(op, Op::PrepareToSleep) && model.read != model.head;
+        if releases_first {
+            model.head = model.read;
+        }
         if consumer_op {
             model.may_load(tail);
         }
@@ -293,8 +298,7 @@ fn run(data: &[u8]) -> arbitrary::Result<()> {
             }
             Op::PrepareToSleep => {
                 let got = rx.prepare_to_sleep();
-                if model.read != model.head {
-                    model.head = model.read;
+                if releases_first {
                     assert_eq!(region.read_u32(HEAD_OFFSET), model.head);
                 }
                 let sleeping = region.read_u32(CONSUMER_SLEEPING_OFFSET);
