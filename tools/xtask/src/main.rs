@@ -4,8 +4,9 @@
 //! - `build`: builds a board's kernel and the root task (and, on ARM boards,
 //!   the loader image that carries both: the image a real board flashes).
 //! - `run`: builds, then boots the system in QEMU (boards with a `[qemu]`).
-//! - `test`: host unit tests, then the QEMU boot tests (and, for boards no
+//! - `test`: host unit tests, lints, loom and a short fuzzing run, then the QEMU boot tests (and, for boards no
 //!   emulator can boot, a check of their image).
+//! - `fuzz`: runs the coverage-guided fuzz targets of `tests/fuzz`.
 //! - `bench`: boots the benchmark systems (bench/systems/) with deterministic
 //!   instruction counting and prints, writes and draws the figures.
 #![forbid(unsafe_code)]
@@ -13,6 +14,7 @@
 mod bench;
 mod board_image;
 mod boot_tests;
+mod fuzz;
 mod image;
 mod lint;
 mod packages;
@@ -60,7 +62,8 @@ enum Command {
         #[arg(long)]
         board: Option<String>,
     },
-    /// Run the host tests and the lints, then the QEMU boot tests.
+    /// Run the host tests, the lints, loom and a short fuzzing run, then
+    /// the QEMU boot tests.
     Test {
         /// Only the host tests.
         #[arg(long, conflicts_with = "qemu_only")]
@@ -79,6 +82,9 @@ enum Command {
     /// Boot the benchmark systems (QEMU -icount), run the host comparison,
     /// print the table, write JSON (--json) and an SVG chart (--chart).
     Bench(bench::BenchArgs),
+    /// Run the coverage-guided fuzz targets (tests/fuzz) for a while; exits
+    /// non-zero if one crashed, printing the reproducer.
+    Fuzz(fuzz::FuzzArgs),
 }
 
 #[derive(Args, Clone)]
@@ -168,6 +174,7 @@ fn main() -> ExitCode {
             })
         }
         Command::Bench(args) => bench::run(&args),
+        Command::Fuzz(args) => fuzz::run(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -103,7 +103,8 @@ fn install(missing: &Missing, dry_run: bool) -> Result<()> {
     Ok(())
 }
 
-fn apt_install(packages: &[&str]) -> Result<()> {
+/// Installs Debian packages (as root, or through sudo).
+pub(crate) fn apt_install(packages: &[&str]) -> Result<()> {
     let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
     let apt = |args: &[&str]| -> Result<()> {
         let mut cmd = if is_root {

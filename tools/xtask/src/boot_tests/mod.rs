@@ -76,6 +76,12 @@ pub fn run_all(host: bool, qemu: bool, boards: &[String], filter: Option<&str>) 
         } else {
             failed.push("ring protocol under loom".to_string());
         }
+        // Every fuzz target of tests/fuzz, briefly (longer: cargo xtask fuzz).
+        if crate::fuzz::smoke() {
+            passed += 1;
+        } else {
+            failed.push("fuzz (smoke)".to_string());
+        }
         // The sel4 crate's unit tests (layouts, encodings) run on the host
         // against the ABI of the board's kernel.
         // The crate's architecture code is chosen by target_arch, so its
