@@ -151,7 +151,8 @@ impl Channel {
                 reply.len(),
             )
         };
-        Reply::unpack(packed)
+        // A host that claims more than the buffer holds is not believed.
+        Reply::unpack(packed).map(|r| Reply { len: r.len.min(reply.len()), ..r })
     }
 
     /// Signals the peer; logs a warning if this component cannot.
@@ -253,6 +254,19 @@ mod tests {
             mock::calls()[0],
             Call::ChannelCall { channel: 2, label: 9, request: b"req".to_vec(), reply_capacity: 8 }
         );
+    }
+
+    /// Found by `cargo xtask fuzz` (host-abi): a host answering a length
+    /// beyond the reply buffer made callers slicing `reply[..len]` panic.
+    #[test]
+    fn a_reply_length_beyond_the_buffer_is_cut_to_it() {
+        mock::reset();
+        // A non-negative "status" is read as (label 0, len 774778414).
+        mock::with(|m| m.call_replies.push_back(Err(774_778_414)));
+        let mut reply = [0u8; 16];
+        let answer = Channel::new(2).call(1, b"", &mut reply).expect("a reply");
+        assert_eq!(answer, Reply::new(0, 16));
+        assert!(reply.get(..answer.len).is_some());
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub enum Error {
     /// [`crate::Handler::protected`]): its caller would wait on it. Nothing
     /// was done; do it from `init` or `notified` instead.
     WouldBlock,
+    /// The server answered with a label the ABI cannot carry.
+    BadReply,
     /// A status this SDK does not know.
     Unknown(i32),
 }
@@ -53,6 +55,7 @@ impl Error {
             status::NOT_GRANTED => Error::NotGranted,
             status::KERNEL_ERROR => Error::KernelError,
             status::WOULD_BLOCK => Error::WouldBlock,
+            status::BAD_REPLY => Error::BadReply,
             other => Error::Unknown(other),
         }
     }
@@ -79,6 +82,7 @@ impl Error {
             Error::NotGranted => status::NOT_GRANTED,
             Error::KernelError => status::KERNEL_ERROR,
             Error::WouldBlock => status::WOULD_BLOCK,
+            Error::BadReply => status::BAD_REPLY,
             Error::Unknown(status) => status,
         }
     }
@@ -97,6 +101,7 @@ impl fmt::Display for Error {
             Error::NotGranted => f.write_str("not granted"),
             Error::KernelError => f.write_str("the kernel refused"),
             Error::WouldBlock => f.write_str("would block while serving a protected call"),
+            Error::BadReply => f.write_str("the server's reply label does not fit the ABI"),
             Error::Unknown(status) => write!(f, "unknown status {status}"),
         }
     }
@@ -119,6 +124,7 @@ mod tests {
             status::NOT_GRANTED,
             status::KERNEL_ERROR,
             status::WOULD_BLOCK,
+            status::BAD_REPLY,
         ] {
             let error = Error::from_status(code);
             assert!(!matches!(error, Error::Unknown(_)), "{code} is known");

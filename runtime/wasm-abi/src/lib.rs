@@ -149,7 +149,7 @@ host_functions! {
     "channel_info" (I32, I32, I32) -> (I64) Nothing:
         "channel_info(channel, ptr, capacity): what channel id `channel` is: copies the peer's name to ptr and returns (kind << 32) | name_len, kind 0 caller, 1 callee, 2 notification; NO_SUCH_CHANNEL if the component has no such channel.";
     "channel_call" (I32, I64, I32, I32, I32, I32) -> (I64) Nothing:
-        "channel_call(channel, label, request_ptr, request_len, reply_ptr, reply_capacity): a protected call; the reply's bytes are copied to reply_ptr. Returns (reply_label << 32) | reply_len, or a negative status.";
+        "channel_call(channel, label, request_ptr, request_len, reply_ptr, reply_capacity): a protected call; the reply's bytes are copied to reply_ptr. Returns (reply_label << 32) | reply_len, or a negative status (BAD_REPLY for a reply label above 2^31 - 1).";
     "channel_notify" (I32) -> (I32) Nothing:
         "channel_notify(channel): signals the peer. Returns a status.";
     "ring_open" (I32, I32) -> (I32) Nothing:
@@ -251,6 +251,9 @@ pub mod status {
     /// (`wait`, `ring_wait_space` inside `protected`): its caller would wait
     /// on it. Nothing was done; try again from `init` or `notified`.
     pub const WOULD_BLOCK: i32 = -10;
+    /// The server answered with a label the ABI cannot carry (above
+    /// 2^31 - 1, e.g. a native server's): the reply is dropped.
+    pub const BAD_REPLY: i32 = -11;
 }
 
 #[cfg(test)]

@@ -73,6 +73,10 @@ pub(super) fn define(linker: &mut Linker<HostState>) -> Result<()> {
                 Err(CallError::ServerDied) => return Ok(status::SERVER_DIED as i64),
                 Err(CallError::NotACaller { .. }) => return Ok(status::NO_SUCH_CHANNEL as i64),
             };
+            // The answer packs the label above a non-negative length.
+            let Ok(reply_label) = i32::try_from(reply.label()) else {
+                return Ok(status::BAD_REPLY as i64);
+            };
             let memory = memory(&mut caller)?;
             let target = range(memory.data_size(&caller), reply_ptr, reply_cap)?;
             // The kernel delivers at most MAX_MESSAGE_BYTES of registers.
@@ -83,7 +87,7 @@ pub(super) fn define(linker: &mut Linker<HostState>) -> Result<()> {
             for (i, chunk) in out.chunks_mut(8).enumerate() {
                 chunk.copy_from_slice(&get_mr(i).to_le_bytes()[..chunk.len()]);
             }
-            Ok(((reply.label() as i64) << 32) | reply_len as i64)
+            Ok((i64::from(reply_label) << 32) | reply_len as i64)
         },
     )?;
     linker.func_wrap(MODULE, "channel_notify", |channel: i32| -> Result<i32> {
