@@ -554,47 +554,53 @@ impl Pd {
     /// Rebuilds the writable memory (data, bss, stack, heap, IPC buffer) and
     /// starts the thread again from its entry point.
     pub fn restart(&mut self, scratch: &mut ScratchWindow) -> Result<(), sel4::Error> {
-        self.reset(scratch)?;
+        self.run_afresh(scratch, PdState::Running, start_mode::RESTARTED)?;
         self.restarts += 1;
-        self.state = PdState::Running;
-        self.tcb.write_registers(true, &self.initial_registers(start_mode::RESTARTED))
+        Ok(())
     }
 
     /// Restarts the component as [`Pd::restart`] does, on request (the
     /// control channel): not counted against its fault restarts.
     pub fn restart_on_request(&mut self, scratch: &mut ScratchWindow) -> Result<(), sel4::Error> {
-        self.reset(scratch)?;
+        self.run_afresh(scratch, PdState::Running, start_mode::RESTARTED)?;
         self.requested_restarts += 1;
-        self.state = PdState::Running;
-        self.tcb.write_registers(true, &self.initial_registers(start_mode::RESTARTED))
+        Ok(())
     }
 
     /// Stops the component for good: its memory is rebuilt and its runtime
     /// restarted as a tombstone that answers every call with `SERVER_DIED`,
     /// so its callers never hang.
     pub fn stop(&mut self, scratch: &mut ScratchWindow) -> Result<(), sel4::Error> {
-        self.reset(scratch)?;
-        self.state = PdState::Stopped;
-        self.tcb.write_registers(true, &self.initial_registers(start_mode::TOMBSTONE))
+        self.run_afresh(scratch, PdState::Stopped, start_mode::TOMBSTONE)
     }
 
     /// Records that the component exited with `code` and runs it on as a
     /// tombstone, like [`Pd::stop`]: a call it was serving when it exited,
     /// and every later call, is answered with `SERVER_DIED`.
     pub fn exited(&mut self, scratch: &mut ScratchWindow, code: Word) -> Result<(), sel4::Error> {
-        self.reset(scratch)?;
-        self.state = PdState::Exited(code);
-        self.tcb.write_registers(true, &self.initial_registers(start_mode::EXITED))
+        self.run_afresh(scratch, PdState::Exited(code), start_mode::EXITED)
     }
 
     /// Starts a stopped or exited component again from fresh memory (the
     /// control channel's `START`), with its fault restarts counted anew.
     pub fn start_again(&mut self, scratch: &mut ScratchWindow) -> Result<(), sel4::Error> {
-        self.reset(scratch)?;
+        self.run_afresh(scratch, PdState::Running, start_mode::RESTARTED)?;
         self.restarts = 0;
         self.requested_restarts += 1;
-        self.state = PdState::Running;
-        self.tcb.write_registers(true, &self.initial_registers(start_mode::RESTARTED))
+        Ok(())
+    }
+
+    /// Rebuilds the writable memory and starts the thread from its entry
+    /// point in start mode `mode` (`layout::start_mode`), now in `state`.
+    fn run_afresh(
+        &mut self,
+        scratch: &mut ScratchWindow,
+        state: PdState,
+        mode: u64,
+    ) -> Result<(), sel4::Error> {
+        self.reset(scratch)?;
+        self.state = state;
+        self.tcb.write_registers(true, &self.initial_registers(mode))
     }
 
     /// Suspends the thread for good (a tombstone that faulted, or a

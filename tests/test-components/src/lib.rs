@@ -1,6 +1,19 @@
 //! Shared by the test components.
 #![no_std]
 
+use example_components::{op, status};
+use pd_runtime::{get_mr, set_mr, CallError, Channel, MessageInfo};
+
+/// `a + b` computed by the calculator-like server on `server` (its `ADD`);
+/// panics if it answers anything but `OK`.
+pub fn add(server: Channel, a: u64, b: u64) -> Result<u64, CallError> {
+    set_mr(0, a);
+    set_mr(1, b);
+    let reply = server.call(MessageInfo::new(op::ADD as usize, 0, 0, 2))?;
+    assert_eq!(reply.label() as u64, status::OK);
+    Ok(get_mr(0))
+}
+
 /// Request label that makes `flaky-server` crash while handling the call.
 pub const CRASH: u64 = 99;
 

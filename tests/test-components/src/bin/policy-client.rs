@@ -3,21 +3,14 @@
 #![no_std]
 #![no_main]
 
-use example_components::{op, status};
-use pd_runtime::{get_mr, set_mr, CallError, Channel, Handler, MessageInfo};
+use pd_runtime::{CallError, Channel, Handler, MessageInfo};
+
+use test_components::add;
 
 pd_runtime::main!(init);
 
 struct Done;
 impl Handler for Done {}
-
-fn add(server: Channel, a: u64, b: u64) -> Result<u64, CallError> {
-    set_mr(0, a);
-    set_mr(1, b);
-    let reply = server.call(MessageInfo::new(op::ADD as usize, 0, 0, 2))?;
-    assert_eq!(reply.label() as u64, status::OK);
-    Ok(get_mr(0))
-}
 
 fn crash(server: Channel) -> Result<MessageInfo, CallError> {
     server.call(MessageInfo::new(test_components::CRASH as usize, 0, 0, 0))
